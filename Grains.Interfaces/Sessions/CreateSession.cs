@@ -1,0 +1,77 @@
+namespace PaySessions.Grains.Sessions;
+
+/// <summary>
+/// What a front door asks of a new session. Validation of the merchant's JSON happens in the
+/// front door (each dialect has its own error shapes); the grain still refuses anything that
+/// would break an invariant of money or state.
+/// </summary>
+[GenerateSerializer]
+[Alias("PaySessions.CreateSession")]
+public sealed record CreateSession
+{
+    [Id(0)]
+    public required string BusinessId { get; init; }
+
+    [Id(1)]
+    public required string OrderId { get; init; }
+
+    [Id(2)]
+    public required string Customer { get; init; }
+
+    [Id(3)]
+    public required long Amount { get; init; }
+
+    [Id(4)]
+    public required string Currency { get; init; }
+
+    [Id(5)]
+    public required IReadOnlyList<LineItem> Items { get; init; }
+
+    [Id(6)]
+    public string? Description { get; init; }
+
+    [Id(7)]
+    public IReadOnlyDictionary<string, string> Metadata { get; init; } = new Dictionary<string, string>();
+
+    [Id(8)]
+    public string? ClientIp { get; init; }
+
+    /// <summary>When the session should expire; the grain's configured default when null.</summary>
+    [Id(9)]
+    public DateTimeOffset? ExpiresAt { get; init; }
+
+    [Id(10)]
+    public SessionDialect Dialect { get; init; } = SessionDialect.Payviox;
+
+    [Id(11)]
+    public SessionType SessionType { get; init; } = SessionType.Pay;
+}
+
+/// <summary>Why a create was refused. Nothing was appended in either case.</summary>
+public enum CreateSessionRejection
+{
+    None = 0,
+
+    /// <summary>This session id already holds a session.</summary>
+    SessionExists = 1,
+
+    /// <summary>The business already has a session for this order id.</summary>
+    DuplicateOrderId = 2,
+
+    /// <summary>The command breaks a rule of money (amount, items, currency).</summary>
+    Invalid = 3,
+}
+
+[GenerateSerializer]
+[Alias("PaySessions.CreateSessionResult")]
+public sealed record CreateSessionResult(
+    [property: Id(0)] PaymentSessionSnapshot? Session,
+    [property: Id(1)] CreateSessionRejection Rejection,
+    [property: Id(2)] string? Message = null)
+{
+    public bool IsCreated => Rejection == CreateSessionRejection.None;
+
+    public static CreateSessionResult Ok(PaymentSessionSnapshot session) => new(session, CreateSessionRejection.None);
+
+    public static CreateSessionResult Rejected(CreateSessionRejection why, string message) => new(null, why, message);
+}

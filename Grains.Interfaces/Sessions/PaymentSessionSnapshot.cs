@@ -1,0 +1,67 @@
+namespace PaySessions.Grains.Sessions;
+
+/// <summary>A read-only view of one session at a given version of its log.</summary>
+[GenerateSerializer]
+[Alias("PaySessions.PaymentSessionSnapshot")]
+public sealed record PaymentSessionSnapshot
+{
+    [Id(0)]
+    public required string SessionId { get; init; }
+
+    [Id(1)]
+    public required int Version { get; init; }
+
+    [Id(2)]
+    public required SessionStatus Status { get; init; }
+
+    [Id(3)]
+    public required string BusinessId { get; init; }
+
+    [Id(4)]
+    public required string OrderId { get; init; }
+
+    [Id(5)]
+    public required string Customer { get; init; }
+
+    [Id(6)]
+    public required long Amount { get; init; }
+
+    [Id(7)]
+    public required string Currency { get; init; }
+
+    [Id(8)]
+    public required IReadOnlyList<LineItem> Items { get; init; }
+
+    [Id(9)]
+    public string? Description { get; init; }
+
+    [Id(10)]
+    public required IReadOnlyDictionary<string, string> Metadata { get; init; }
+
+    [Id(11)]
+    public string? ClientIp { get; init; }
+
+    [Id(12)]
+    public required DateTimeOffset CreatedAt { get; init; }
+
+    [Id(13)]
+    public required DateTimeOffset ExpiresAt { get; init; }
+
+    [Id(14)]
+    public DateTimeOffset? ClosedAt { get; init; }
+
+    [Id(15)]
+    public required SessionDialect Dialect { get; init; }
+
+    [Id(16)]
+    public required SessionType SessionType { get; init; }
+}
+
+/// <summary>One row of a session's event log, as stored: the type name and its JSON data.</summary>
+[GenerateSerializer]
+[Alias("PaySessions.SessionEventRecord")]
+public sealed record SessionEventRecord(
+    [property: Id(0)] int Version,
+    [property: Id(1)] string Type,
+    [property: Id(2)] DateTimeOffset OccurredAt,
+    [property: Id(3)] string Data);

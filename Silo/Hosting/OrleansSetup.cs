@@ -1,0 +1,73 @@
+using System.Net;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Npgsql;
+using Orleans.Configuration;
+using PaySessions.Grains;
+using PaySessions.Grains.EventStore;
+using PaySessions.Grains.Sessions;
+
+namespace PaySessions.Silo.Hosting;
+
+/// <summary>Everything that ties grains to PostgreSQL, shared by the silo and the test clusters.</summary>
+public static class OrleansSetup
+{
+    /// <summary>The ADO.NET invariant Orleans uses to load Npgsql.</summary>
+    public const string Invariant = "Npgsql";
+
+    /// <summary>
+    /// Grain storage, reminders and the session event store on <paramref name="connectionString"/>.
+    /// Clustering is separate (<see cref="UsePaySessionsClustering"/>) so a test cluster can keep
+    /// its own membership while testing the rest.
+    /// </summary>
+    public static ISiloBuilder AddPaySessionsGrains(this ISiloBuilder silo, string connectionString)
+    {
+        silo.AddAdoNetGrainStorage(StorageNames.Businesses, options =>
+        {
+            options.Invariant = Invariant;
+            options.ConnectionString = connectionString;
+        });
+        silo.UseAdoNetReminderService(options =>
+        {
+            options.Invariant = Invariant;
+            options.ConnectionString = connectionString;
+        });
+        silo.AddCustomStorageBasedLogConsistencyProvider(StorageNames.SessionEvents);
+
+        var services = silo.Services;
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(_ => NpgsqlDataSource.Create(connectionString));
+        services.TryAddSingleton<IEventStore, PostgresEventStore>();
+        services.AddOptions<PaymentSessionOptions>().BindConfiguration(PaymentSessionOptions.Section);
+        return silo;
+    }
+
+    /// <summary>Membership through the ADO.NET provider: every silo on the database with the same cluster id joins.</summary>
+    public static ISiloBuilder UsePaySessionsClustering(this ISiloBuilder silo, string connectionString, ClusterSettings settings, bool isDevelopment)
+    {
+        silo.UseAdoNetClustering(options =>
+        {
+            options.Invariant = Invariant;
+            options.ConnectionString = connectionString;
+        });
+        silo.Configure<ClusterOptions>(options =>
+        {
+            options.ClusterId = settings.ClusterId;
+            options.ServiceId = settings.ServiceId;
+        });
+
+        if (settings.AdvertisedIp is { } ip)
+        {
+            silo.ConfigureEndpoints(IPAddress.Parse(ip), settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: true);
+        }
+        else if (isDevelopment)
+        {
+            silo.ConfigureEndpoints(IPAddress.Loopback, settings.SiloPort, settings.GatewayPort);
+        }
+        else
+        {
+            silo.ConfigureEndpoints(settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: true);
+        }
+
+        return silo;
+    }
+}

@@ -1,0 +1,45 @@
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+using PaySessions.Api;
+using PaySessions.Silo.Database;
+
+namespace PaySessions.Silo.Hosting;
+
+/// <summary>
+/// Composes one process: the Orleans silo with its PostgreSQL providers, and the HTTP front door
+/// co-hosted in it. Program and the tests build hosts through here, so they run the same wiring.
+/// </summary>
+public static class PaySessionsHost
+{
+    public static WebApplication Build(WebApplicationBuilder builder, string connectionString)
+    {
+        var clusterSettings = builder.Configuration.GetSection(ClusterSettings.Section).Get<ClusterSettings>() ?? new ClusterSettings();
+        builder.Services.AddOptions<ClusterSettings>().BindConfiguration(ClusterSettings.Section).ValidateDataAnnotations().ValidateOnStart();
+
+        // Registered before Orleans so the schema exists before the silo reads its membership table.
+        builder.Services.AddHostedService(provider => new SchemaMigration(connectionString, provider.GetRequiredService<ILogger<SchemaMigration>>()));
+
+        builder.UseOrleans(silo => silo
+            .UsePaySessionsClustering(connectionString, clusterSettings, builder.Environment.IsDevelopment())
+            .AddPaySessionsGrains(connectionString));
+
+        builder.Services.AddPaySessionsApi();
+        builder.Services.AddHealthChecks()
+            .AddCheck<PostgresHealthCheck>("postgres", tags: ["ready"])
+            .AddCheck<SiloHealthCheck>("silo", tags: ["ready"]);
+
+        var app = builder.Build();
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
+        app.MapPaySessionsApi();
+        return app;
+    }
+
+    private sealed class SchemaMigration(string connectionString, ILogger<SchemaMigration> logger) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken) =>
+            DatabaseMigrator.MigrateAsync(connectionString, logger, cancellationToken);
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}

@@ -1,0 +1,23 @@
+using PaySessions.Silo.Hosting;
+
+var builder = WebApplication.CreateBuilder(args);
+
+using var bootstrapLogs = LoggerFactory.Create(logging => logging.AddSimpleConsole(console => console.SingleLine = true));
+DatabaseBootstrap database;
+try
+{
+    database = await DatabaseBootstrap.OpenAsync(builder.Configuration, bootstrapLogs.CreateLogger("PaySessions.Database"));
+}
+catch (DatabaseUnavailableException e)
+{
+    await Console.Error.WriteLineAsync(e.Message);
+    return 1;
+}
+
+await using (database)
+{
+    var app = PaySessionsHost.Build(builder, database.ConnectionString);
+    await app.RunAsync();
+}
+
+return 0;

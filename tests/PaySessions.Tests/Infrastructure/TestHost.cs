@@ -1,0 +1,95 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using PaySessions.Silo.Hosting;
+
+namespace PaySessions.Tests.Infrastructure;
+
+/// <summary>
+/// A whole PaySessions process (silo, ADO.NET clustering, Kestrel on loopback) built by the same
+/// code as <c>dotnet run --project Silo</c>. Hosts given the same <see cref="Identity"/> form
+/// one cluster on the run's database, which is how tests restart or add a node.
+/// </summary>
+public sealed class TestHost : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private TestHost(WebApplication app, Uri baseAddress, ClusterIdentity identity)
+    {
+        _app = app;
+        BaseAddress = baseAddress;
+        Identity = identity;
+        Http = new HttpClient { BaseAddress = baseAddress };
+    }
+
+    public Uri BaseAddress { get; }
+
+    public ClusterIdentity Identity { get; }
+
+    public HttpClient Http { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    public IGrainFactory Grains => _app.Services.GetRequiredService<IGrainFactory>();
+
+    public static async Task<TestHost> StartAsync(ClusterIdentity? identity = null, IDictionary<string, string?>? settings = null)
+    {
+        identity ??= ClusterIdentity.New();
+        var connectionString = await TestDatabase.GetConnectionStringAsync();
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            EnvironmentName = Environments.Development,
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+
+        var configuration = new Dictionary<string, string?>
+        {
+            ["urls"] = "http://127.0.0.1:0",
+            ["PaySessions:Cluster:ClusterId"] = identity.ClusterId,
+            ["PaySessions:Cluster:ServiceId"] = identity.ServiceId,
+            ["PaySessions:Cluster:SiloPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["PaySessions:Cluster:GatewayPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Logging:LogLevel:Default"] = "Warning",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            configuration[key] = value;
+        }
+
+        builder.Configuration.AddInMemoryCollection(configuration);
+        var app = PaySessionsHost.Build(builder, connectionString);
+        await app.StartAsync();
+
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new TestHost(app, new Uri(address), identity);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+/// <summary>Which cluster a host joins; reminders and grain state are keyed by the service id.</summary>
+public sealed record ClusterIdentity(string ClusterId, string ServiceId)
+{
+    public static ClusterIdentity New()
+    {
+        var id = Guid.NewGuid().ToString("N")[..12];
+        return new ClusterIdentity($"test-{id}", $"svc-{id}");
+    }
+}
