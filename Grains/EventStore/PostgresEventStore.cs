@@ -25,7 +25,7 @@ public sealed class PostgresEventStore(NpgsqlDataSource dataSource) : IEventStor
 
     private const string InsertEventsSql = """
         INSERT INTO session_events (stream_id, version, event_id, type, data, occurred_at)
-        SELECT $1, e.version, e.event_id, e.type, e.data::jsonb, e.occurred_at
+        SELECT $1, e.version, e.event_id, e.type, e.data::json, e.occurred_at
         FROM unnest($2::int[], $3::uuid[], $4::text[], $5::text[], $6::timestamptz[])
             AS e(version, event_id, type, data, occurred_at)
         """;

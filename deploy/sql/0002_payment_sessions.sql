@@ -4,12 +4,13 @@
 -- One row per event. version counts from 1 within a stream, and the primary key on
 -- (stream_id, version) is the optimistic-concurrency check: two writers that both read
 -- version N cannot both write N+1. event_id lets a retried batch be recognised.
+-- data is json, not jsonb: the row keeps the exact text that was written.
 CREATE TABLE IF NOT EXISTS session_events (
     stream_id    text        NOT NULL,
     version      integer     NOT NULL CHECK (version > 0),
     event_id     uuid        NOT NULL,
     type         text        NOT NULL,
-    data         jsonb       NOT NULL,
+    data         json        NOT NULL,
     occurred_at  timestamptz NOT NULL,
     recorded_at  timestamptz NOT NULL DEFAULT now(),
     CONSTRAINT session_events_pkey PRIMARY KEY (stream_id, version),

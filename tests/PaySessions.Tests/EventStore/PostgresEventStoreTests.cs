@@ -22,8 +22,8 @@ public sealed class PostgresEventStoreTests : IAsyncLifetime
     [Fact]
     public async Task Appended_events_read_back_in_order_with_their_stored_names()
     {
-        var stream = Sessions.NewId();
-        var created = Sessions.CreatedEvent(Sessions.NewBusiness(), "order_1", Now);
+        var stream = TestSessions.NewId();
+        var created = TestSessions.CreatedEvent(TestSessions.NewBusiness(), "order_1", Now);
         var expired = new Expired { EventId = Guid.NewGuid(), OccurredAt = Now.AddHours(24) };
 
         Assert.Equal(AppendResult.Appended, await _store.AppendAsync(stream, 0, [created], Projection(stream, created, "created", 1)));
@@ -40,8 +40,8 @@ public sealed class PostgresEventStoreTests : IAsyncLifetime
     [Fact]
     public async Task A_stale_expected_version_is_a_conflict_and_writes_nothing()
     {
-        var stream = Sessions.NewId();
-        var created = Sessions.CreatedEvent(Sessions.NewBusiness(), "order_1", Now);
+        var stream = TestSessions.NewId();
+        var created = TestSessions.CreatedEvent(TestSessions.NewBusiness(), "order_1", Now);
         await _store.AppendAsync(stream, 0, [created], Projection(stream, created, "created", 1));
 
         var canceled = new Canceled { EventId = Guid.NewGuid(), OccurredAt = Now };
@@ -55,8 +55,8 @@ public sealed class PostgresEventStoreTests : IAsyncLifetime
     [Fact]
     public async Task A_retried_batch_that_already_landed_is_acknowledged_and_stored_once()
     {
-        var stream = Sessions.NewId();
-        var created = Sessions.CreatedEvent(Sessions.NewBusiness(), "order_1", Now);
+        var stream = TestSessions.NewId();
+        var created = TestSessions.CreatedEvent(TestSessions.NewBusiness(), "order_1", Now);
         var projection = Projection(stream, created, "created", 1);
 
         Assert.Equal(AppendResult.Appended, await _store.AppendAsync(stream, 0, [created], projection));
@@ -68,11 +68,11 @@ public sealed class PostgresEventStoreTests : IAsyncLifetime
     [Fact]
     public async Task A_second_session_for_the_same_order_is_refused_and_leaves_no_row_anywhere()
     {
-        var business = Sessions.NewBusiness();
-        var first = Sessions.NewId();
-        var second = Sessions.NewId();
-        var a = Sessions.CreatedEvent(business, "order_dup", Now);
-        var b = Sessions.CreatedEvent(business, "order_dup", Now);
+        var business = TestSessions.NewBusiness();
+        var first = TestSessions.NewId();
+        var second = TestSessions.NewId();
+        var a = TestSessions.CreatedEvent(business, "order_dup", Now);
+        var b = TestSessions.CreatedEvent(business, "order_dup", Now);
 
         Assert.Equal(AppendResult.Appended, await _store.AppendAsync(first, 0, [a], Projection(first, a, "created", 1)));
         Assert.Equal(AppendResult.DuplicateOrderId, await _store.AppendAsync(second, 0, [b], Projection(second, b, "created", 1)));
@@ -85,10 +85,10 @@ public sealed class PostgresEventStoreTests : IAsyncLifetime
     [Fact]
     public async Task The_same_order_id_is_free_for_another_business()
     {
-        var a = Sessions.CreatedEvent(Sessions.NewBusiness(), "order_shared", Now);
-        var b = Sessions.CreatedEvent(Sessions.NewBusiness(), "order_shared", Now);
-        var first = Sessions.NewId();
-        var second = Sessions.NewId();
+        var a = TestSessions.CreatedEvent(TestSessions.NewBusiness(), "order_shared", Now);
+        var b = TestSessions.CreatedEvent(TestSessions.NewBusiness(), "order_shared", Now);
+        var first = TestSessions.NewId();
+        var second = TestSessions.NewId();
 
         Assert.Equal(AppendResult.Appended, await _store.AppendAsync(first, 0, [a], Projection(first, a, "created", 1)));
         Assert.Equal(AppendResult.Appended, await _store.AppendAsync(second, 0, [b], Projection(second, b, "created", 1)));
@@ -99,8 +99,8 @@ public sealed class PostgresEventStoreTests : IAsyncLifetime
     [InlineData("DELETE FROM session_events WHERE stream_id = $1")]
     public async Task Stored_events_can_never_be_changed_or_deleted(string sql)
     {
-        var stream = Sessions.NewId();
-        var created = Sessions.CreatedEvent(Sessions.NewBusiness(), "order_1", Now);
+        var stream = TestSessions.NewId();
+        var created = TestSessions.CreatedEvent(TestSessions.NewBusiness(), "order_1", Now);
         await _store.AppendAsync(stream, 0, [created], Projection(stream, created, "created", 1));
 
         await using var command = _db.CreateCommand(sql);

@@ -5,7 +5,7 @@ using PaySessions.Grains.Sessions.Events;
 namespace PaySessions.Tests.Infrastructure;
 
 /// <summary>Fresh ids and valid commands, so every test works on keys nobody else uses.</summary>
-public static class Sessions
+public static class TestSessions
 {
     public static string NewId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
 
