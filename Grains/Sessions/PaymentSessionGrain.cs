@@ -175,7 +175,7 @@ public sealed partial class PaymentSessionGrain(
     private async Task ScheduleExpiry()
     {
         var due = State.Facts!.ExpiresAt - clock.GetUtcNow();
-        await this.RegisterOrUpdateReminder(ExpiryReminder, due > TimeSpan.Zero ? due : TimeSpan.Zero, TimeSpan.FromMinutes(1));
+        await this.RegisterOrUpdateReminder(ExpiryReminder, due > TimeSpan.Zero ? due : TimeSpan.Zero, options.Value.ExpiryRetryPeriod);
     }
 
     private PaymentSessionSnapshot Snapshot()

@@ -38,6 +38,15 @@ public static class OrleansSetup
         services.TryAddSingleton(_ => NpgsqlDataSource.Create(connectionString));
         services.TryAddSingleton<IEventStore, PostgresEventStore>();
         services.AddOptions<PaymentSessionOptions>().BindConfiguration(PaymentSessionOptions.Section);
+
+        var sessionOptions = silo.Configuration.GetSection(PaymentSessionOptions.Section).Get<PaymentSessionOptions>() ?? new PaymentSessionOptions();
+        silo.Configure<ReminderOptions>(options =>
+        {
+            if (sessionOptions.ExpiryRetryPeriod < options.MinimumReminderPeriod)
+            {
+                options.MinimumReminderPeriod = sessionOptions.ExpiryRetryPeriod;
+            }
+        });
         return silo;
     }
 

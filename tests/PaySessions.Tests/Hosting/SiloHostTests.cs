@@ -1,0 +1,140 @@
+using System.Net;
+using Npgsql;
+using PaySessions.Grains.Businesses;
+using PaySessions.Grains.Sessions;
+using PaySessions.Tests.Infrastructure;
+
+namespace PaySessions.Tests.Hosting;
+
+/// <summary>Whole hosts, as <c>dotnet run --project Silo</c> builds them, on the run's PostgreSQL.</summary>
+public sealed class SiloHostTests
+{
+    [Fact]
+    public async Task A_running_host_is_live_and_ready()
+    {
+        await using var host = await TestHost.StartAsync();
+
+        var live = await host.Http.GetAsync(new Uri("/health/live", UriKind.Relative));
+        var ready = await host.Http.GetAsync(new Uri("/health/ready", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        Assert.Equal("Healthy", await ready.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task A_running_silo_has_an_active_row_in_the_membership_table()
+    {
+        await using var host = await TestHost.StartAsync();
+
+        var rows = await Query(
+            "SELECT status, proxy_port FROM orleans_membership WHERE deployment_id = $1",
+            host.Identity.ClusterId,
+            reader => (Status: reader.GetInt32(0), Gateway: reader.GetInt32(1)));
+
+        var row = Assert.Single(rows);
+        Assert.Equal(3, row.Status);
+        Assert.True(row.Gateway > 0);
+    }
+
+    [Fact]
+    public async Task Grain_state_written_by_one_host_is_read_back_by_a_freshly_started_one()
+    {
+        var identity = ClusterIdentity.New();
+        var business = TestSessions.NewBusiness();
+        BusinessProfile written;
+        await using (var first = await TestHost.StartAsync(identity))
+        {
+            written = await first.Grains.GetGrain<IBusinessGrain>(business).Register("Acme");
+        }
+
+        await using var second = await TestHost.StartAsync(identity);
+        var read = await second.Grains.GetGrain<IBusinessGrain>(business).GetProfile();
+
+        Assert.Equal(written, read);
+        Assert.Single(await Query(
+            "SELECT version FROM orleans_storage WHERE service_id = $1",
+            identity.ServiceId,
+            reader => reader.GetInt32(0)));
+    }
+
+    [Fact]
+    public async Task A_new_host_on_the_same_database_reads_back_an_identical_session_and_log()
+    {
+        var identity = ClusterIdentity.New();
+        var id = TestSessions.NewId();
+        PaymentSessionSnapshot created;
+        IReadOnlyList<SessionEventRecord> log;
+        await using (var first = await TestHost.StartAsync(identity))
+        {
+            var grain = first.Grains.GetGrain<IPaymentSessionGrain>(id);
+            created = (await grain.Create(TestSessions.Command(TestSessions.NewBusiness()))).Session!;
+            log = await grain.GetEvents();
+        }
+
+        await using var second = await TestHost.StartAsync(identity);
+        var again = second.Grains.GetGrain<IPaymentSessionGrain>(id);
+
+        Assert.Equivalent(created, await again.GetSnapshot(), strict: true);
+        Assert.Equivalent(log, await again.GetEvents(), strict: true);
+    }
+
+    [Fact]
+    public async Task An_expiry_reminder_fires_after_the_silo_that_set_it_has_stopped()
+    {
+        var identity = ClusterIdentity.New();
+        var settings = new Dictionary<string, string?> { ["PaySessions:Sessions:ExpiryRetryPeriod"] = "00:00:02" };
+        var id = TestSessions.NewId();
+        await using (var first = await TestHost.StartAsync(identity, settings))
+        {
+            var result = await first.Grains.GetGrain<IPaymentSessionGrain>(id)
+                .Create(TestSessions.Command(TestSessions.NewBusiness(), expiresIn: TimeSpan.FromSeconds(6)));
+            Assert.True(result.IsCreated);
+        }
+
+        Assert.Single(await Query(
+            "SELECT reminder_name FROM orleans_reminders WHERE service_id = $1",
+            identity.ServiceId,
+            reader => reader.GetString(0)));
+
+        await using var second = await TestHost.StartAsync(identity, settings);
+        var status = await Eventually(
+            async () => (await second.Grains.GetGrain<IPaymentSessionGrain>(id).GetSnapshot())!.Status,
+            s => s == SessionStatus.Expired,
+            TimeSpan.FromSeconds(60));
+
+        Assert.Equal(SessionStatus.Expired, status);
+        Assert.Equal("expired", Assert.Single(await Query(
+            "SELECT status FROM sessions WHERE session_id = $1", id, reader => reader.GetString(0))));
+    }
+
+    private static async Task<T> Eventually<T>(Func<Task<T>> read, Func<T, bool> done, TimeSpan within)
+    {
+        var deadline = DateTime.UtcNow + within;
+        while (true)
+        {
+            var value = await read();
+            if (done(value) || DateTime.UtcNow > deadline)
+            {
+                return value;
+            }
+
+            await Task.Delay(250);
+        }
+    }
+
+    private static async Task<List<T>> Query<T>(string sql, string parameter, Func<NpgsqlDataReader, T> map)
+    {
+        await using var db = await TestDatabase.OpenDataSourceAsync();
+        await using var command = db.CreateCommand(sql);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = parameter });
+        await using var reader = await command.ExecuteReaderAsync();
+        var rows = new List<T>();
+        while (await reader.ReadAsync())
+        {
+            rows.Add(map(reader));
+        }
+
+        return rows;
+    }
+}
