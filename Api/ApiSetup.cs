@@ -1,23 +1,83 @@
+using System.Net;
+using System.Text.Json;
 using MediatR;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using PaySessions.Api.Http;
+using PaySessions.Api.Merchants;
+using PaySessions.Api.Sessions;
 
 namespace PaySessions.Api;
 
 /// <summary>Registers and maps the HTTP front door.</summary>
 public static class ApiSetup
 {
-    /// <summary>
-    /// MediatR 5.1.0 (the one MediatR that restores here) has no DI package, so the mediator and
-    /// its <see cref="ServiceFactory"/> are registered by hand, and each handler with them.
-    /// </summary>
-    public static IServiceCollection AddPaySessionsApi(this IServiceCollection services)
+    public static IServiceCollection AddPaySessionsApi(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddScoped<ServiceFactory>(provider => provider.GetService);
+        // MediatR 5.1.0 (the one MediatR that restores here) has no DI package: the mediator, its
+        // ServiceFactory, the behaviours and each handler are registered by hand.
+        services.AddScoped<ServiceFactory>(provider => provider.GetService!);
         services.AddScoped<IMediator, Mediator>();
+        services.AddTransient(typeof(IPipelineBehavior<,>), typeof(RequestLoggingBehavior<,>));
+        services.AddTransient<IRequestHandler<CreatePayvioxSession, IResult>, CreatePayvioxSessionHandler>();
+        services.AddTransient<IRequestHandler<GetSession, IResult>, GetSessionHandler>();
+        services.AddTransient<IRequestHandler<GetSessionEvents, IResult>, GetSessionEventsHandler>();
+
+        services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
+            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        services.AddAuthorization();
+
+        services.AddExceptionHandler<ApiExceptionHandler>();
+        services.AddProblemDetails();
+        services.ConfigureHttpJsonOptions(options =>
+        {
+            options.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+            options.SerializerOptions.DictionaryKeyPolicy = null;
+        });
+
+        var apiOptions = new ApiOptions();
+        configuration.GetSection(ApiOptions.Section).Bind(apiOptions);
+        services.Configure<ForwardedHeadersOptions>(options =>
+        {
+            // With no known proxies the middleware would believe every sender, so without a
+            // configured proxy it reads no header at all.
+            options.ForwardedHeaders = apiOptions.TrustedProxies.Count > 0 ? ForwardedHeaders.XForwardedFor : ForwardedHeaders.None;
+            options.ForwardLimit = null;
+            // ASP.NET trusts loopback by default; we trust only what the operator lists.
+            options.KnownProxies.Clear();
+            options.KnownIPNetworks.Clear();
+#pragma warning disable ASPDEPR005 // the obsolete list still holds the default loopback network
+            options.KnownNetworks.Clear();
+#pragma warning restore ASPDEPR005
+            foreach (var proxy in apiOptions.TrustedProxies)
+            {
+                options.KnownProxies.Add(IPAddress.Parse(proxy));
+            }
+        });
         return services;
     }
 
-    public static IEndpointRouteBuilder MapPaySessionsApi(this IEndpointRouteBuilder endpoints) => endpoints;
+    /// <summary>Middleware first (forwarded headers, errors, auth), then the endpoints.</summary>
+    public static WebApplication UsePaySessionsApi(this WebApplication app)
+    {
+        app.UseForwardedHeaders();
+        app.UseExceptionHandler();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapPaySessionsApi();
+        return app;
+    }
+
+    public static IEndpointRouteBuilder MapPaySessionsApi(this IEndpointRouteBuilder endpoints)
+    {
+        var sessions = endpoints.MapGroup("/session").RequireAuthorization();
+        sessions.MapPost("", CreateSessionEndpoint.Handle).AddEndpointFilter<JsonRequestBody>().WithName("CreateSession");
+        sessions.MapGet("/{id}", GetSessionEndpoint.Handle).WithName("GetSession");
+        sessions.MapGet("/{id}/events", GetSessionEventsEndpoint.Handle).WithName("GetSessionEvents");
+        return endpoints;
+    }
 }

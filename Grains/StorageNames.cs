@@ -6,6 +6,6 @@ public static class StorageNames
     /// <summary>The CustomStorage log-consistency provider behind payment sessions.</summary>
     public const string SessionEvents = "SessionEvents";
 
-    /// <summary>ADO.NET grain storage for records that are not event-sourced.</summary>
-    public const string Businesses = "Businesses";
+    /// <summary>ADO.NET grain storage for merchant records (businesses, API keys): not event-sourced.</summary>
+    public const string Merchants = "Merchants";
 }

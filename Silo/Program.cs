@@ -1,6 +1,12 @@
 using PaySessions.Silo.Hosting;
+using PaySessions.Silo.Merchants;
 
 var builder = WebApplication.CreateBuilder(args);
+
+if (MerchantsCommand.Handles(args))
+{
+    return await MerchantsCommand.RunAsync(args, builder.Configuration, Console.Out, Console.Error);
+}
 
 using var bootstrapLogs = LoggerFactory.Create(logging => logging.AddSimpleConsole(console => console.SingleLine = true));
 DatabaseBootstrap database;

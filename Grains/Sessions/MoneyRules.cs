@@ -1,3 +1,5 @@
+using PaySessions.Grains.Money;
+
 namespace PaySessions.Grains.Sessions;
 
 /// <summary>
@@ -15,9 +17,9 @@ public static class MoneyRules
             return "Business, order id and customer are required.";
         }
 
-        if (command.Currency.Length != 3 || !command.Currency.All(char.IsAsciiLetterUpper))
+        if (!Currencies.IsKnown(command.Currency))
         {
-            return "Currency must be a three-letter upper-case code.";
+            return "Currency must be a current ISO 4217 code in upper case.";
         }
 
         if (command.Amount < 0 || (command.SessionType == SessionType.Pay && command.Amount == 0))
@@ -25,35 +27,11 @@ public static class MoneyRules
             return "Amount must be positive.";
         }
 
-        if (command.Items.Count > 0 && ItemsTotal(command.Items) != command.Amount)
+        if (command.Items.Count > 0 && LineItem.Total(command.Items) != command.Amount)
         {
             return "Amount must equal the sum of the items.";
         }
 
         return expiresAt <= now ? "The session must expire in the future." : null;
-    }
-
-    /// <summary>Σ price × quantity, or null when an item is not positive or the sum overflows.</summary>
-    public static long? ItemsTotal(IEnumerable<LineItem> items)
-    {
-        long total = 0;
-        foreach (var item in items)
-        {
-            if (item.Quantity < 1 || item.Price < 1)
-            {
-                return null;
-            }
-
-            try
-            {
-                total = checked(total + checked(item.Price * item.Quantity));
-            }
-            catch (OverflowException)
-            {
-                return null;
-            }
-        }
-
-        return total;
     }
 }

@@ -4,6 +4,7 @@ using Npgsql;
 using Orleans.Configuration;
 using PaySessions.Grains;
 using PaySessions.Grains.EventStore;
+using PaySessions.Grains.RateLimits;
 using PaySessions.Grains.Sessions;
 
 namespace PaySessions.Silo.Hosting;
@@ -21,7 +22,7 @@ public static class OrleansSetup
     /// </summary>
     public static ISiloBuilder AddPaySessionsGrains(this ISiloBuilder silo, string connectionString)
     {
-        silo.AddAdoNetGrainStorage(StorageNames.Businesses, options =>
+        silo.AddAdoNetGrainStorage(StorageNames.Merchants, options =>
         {
             options.Invariant = Invariant;
             options.ConnectionString = connectionString;
@@ -38,6 +39,7 @@ public static class OrleansSetup
         services.TryAddSingleton(_ => NpgsqlDataSource.Create(connectionString));
         services.TryAddSingleton<IEventStore, PostgresEventStore>();
         services.AddOptions<PaymentSessionOptions>().BindConfiguration(PaymentSessionOptions.Section);
+        services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.Section).ValidateOnStart();
 
         var sessionOptions = silo.Configuration.GetSection(PaymentSessionOptions.Section).Get<PaymentSessionOptions>() ?? new PaymentSessionOptions();
         silo.Configure<ReminderOptions>(options =>

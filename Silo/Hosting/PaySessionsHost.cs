@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using PaySessions.Api;
 using PaySessions.Silo.Database;
+using PaySessions.Silo.Merchants;
 
 namespace PaySessions.Silo.Hosting;
 
@@ -23,7 +24,14 @@ public static class PaySessionsHost
             .UsePaySessionsClustering(connectionString, clusterSettings, builder.Environment.IsDevelopment())
             .AddPaySessionsGrains(connectionString));
 
-        builder.Services.AddPaySessionsApi();
+        // After Orleans, so the silo is active when the dev business is seeded.
+        builder.Services.AddOptions<DevMerchantOptions>().BindConfiguration(DevMerchantOptions.Section);
+        if (builder.Environment.IsDevelopment())
+        {
+            builder.Services.AddHostedService<DevMerchantSeeder>();
+        }
+
+        builder.Services.AddPaySessionsApi(builder.Configuration);
         builder.Services.AddHealthChecks()
             .AddCheck<PostgresHealthCheck>("postgres", tags: ["ready"])
             .AddCheck<SiloHealthCheck>("silo", tags: ["ready"]);
@@ -31,7 +39,7 @@ public static class PaySessionsHost
         var app = builder.Build();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
-        app.MapPaySessionsApi();
+        app.UsePaySessionsApi();
         return app;
     }
 

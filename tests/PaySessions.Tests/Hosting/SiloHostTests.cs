@@ -1,6 +1,6 @@
 using System.Net;
 using Npgsql;
-using PaySessions.Grains.Businesses;
+using PaySessions.Grains.Merchants;
 using PaySessions.Grains.Sessions;
 using PaySessions.Tests.Infrastructure;
 
@@ -51,10 +51,10 @@ public sealed class SiloHostTests
         await using var second = await TestHost.StartAsync(identity);
         var read = await second.Grains.GetGrain<IBusinessGrain>(business).GetProfile();
 
-        Assert.Equal(written, read);
+        Assert.Equivalent(written, read, strict: true);
         Assert.Single(await Query(
-            "SELECT version FROM orleans_storage WHERE service_id = $1",
-            identity.ServiceId,
+            "SELECT version FROM orleans_storage WHERE service_id = $1 AND grain_id_extension_string = $2",
+            [identity.ServiceId, business],
             reader => reader.GetInt32(0)));
     }
 
@@ -123,11 +123,17 @@ public sealed class SiloHostTests
         }
     }
 
-    private static async Task<List<T>> Query<T>(string sql, string parameter, Func<NpgsqlDataReader, T> map)
+    private static Task<List<T>> Query<T>(string sql, string parameter, Func<NpgsqlDataReader, T> map) => Query(sql, [parameter], map);
+
+    private static async Task<List<T>> Query<T>(string sql, string[] parameters, Func<NpgsqlDataReader, T> map)
     {
         await using var db = await TestDatabase.OpenDataSourceAsync();
         await using var command = db.CreateCommand(sql);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = parameter });
+        foreach (var parameter in parameters)
+        {
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = parameter });
+        }
+
         await using var reader = await command.ExecuteReaderAsync();
         var rows = new List<T>();
         while (await reader.ReadAsync())

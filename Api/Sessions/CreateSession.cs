@@ -1,0 +1,101 @@
+using System.Text.Json;
+using MediatR;
+using Microsoft.AspNetCore.Http;
+using PaySessions.Api.Http;
+using PaySessions.Api.Merchants;
+using PaySessions.Grains.Merchants;
+using PaySessions.Grains.RateLimits;
+using PaySessions.Grains.Sessions;
+
+namespace PaySessions.Api.Sessions;
+
+/// <summary><c>POST /session</c>: the Payviox-style create, public or secret key.</summary>
+public static class CreateSessionEndpoint
+{
+    public static async Task<IResult> Handle(HttpContext http, IMediator mediator)
+    {
+        var address = http.Connection.RemoteIpAddress is { } remote ? ClientAddress.Normalize(remote) : null;
+        var request = new CreatePayvioxSession(Merchant.From(http.User), JsonRequestBody.Get(http), address);
+        var result = await mediator.Send(request, http.RequestAborted);
+        if (result is RateLimitedResult limited)
+        {
+            http.Response.Headers.RetryAfter = limited.RetryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        return result;
+    }
+}
+
+/// <summary>The parsed body, who sent it, and from which address (after trusted proxies).</summary>
+public sealed record CreatePayvioxSession(Merchant Merchant, JsonElement Body, string? RequestAddress) : IRequest<IResult>;
+
+/// <summary>
+/// Checks the body, then the rate limits, then the payment method, and only then asks a new
+/// session grain to record Created; a request refused at any step writes nothing.
+/// </summary>
+public sealed class CreatePayvioxSessionHandler(IGrainFactory grains) : IRequestHandler<CreatePayvioxSession, IResult>
+{
+    public async Task<IResult> Handle(CreatePayvioxSession request, CancellationToken cancellationToken)
+    {
+        var (command, paymentMethodId, errors) = PayvioxSessionRules.Check(request.Body, request.Merchant, request.RequestAddress);
+        if (command is null)
+        {
+            return ApiErrors.Validation(errors);
+        }
+
+        if (await CheckRateLimits(command) is { } limited)
+        {
+            return limited;
+        }
+
+        if (paymentMethodId is not null)
+        {
+            var business = await grains.GetGrain<IBusinessGrain>(command.BusinessId).GetProfile();
+            if (business is null || !business.EnabledPaymentMethods.Contains(paymentMethodId, StringComparer.Ordinal))
+            {
+                return ApiErrors.Error(StatusCodes.Status400BadRequest, "Payment method not found");
+            }
+        }
+
+        var sessionId = SessionIds.New();
+        var result = await grains.GetGrain<IPaymentSessionGrain>(sessionId).Create(command);
+        return result.Rejection switch
+        {
+            CreateSessionRejection.None => TypedResults.Created($"/session/{sessionId}", new CreatedSession(sessionId)),
+            CreateSessionRejection.DuplicateOrderId => ApiErrors.Validation("order_id", "The order id has already been taken."),
+            _ => ApiErrors.Error(StatusCodes.Status400BadRequest, result.Message ?? "The session could not be created."),
+        };
+    }
+
+    // The IP limit counts the end user's address: the request's own with a public key, the
+    // `ip` field with a secret key (never the merchant server's address, which serves everyone).
+    private async Task<IResult?> CheckRateLimits(CreateSession command)
+    {
+        if (command.ClientIp is { } ip)
+        {
+            var byIp = await grains.GetGrain<IRateLimiterGrain>(RateLimitKeys.ForIp(ip)).TryAcquire();
+            if (!byIp.Allowed)
+            {
+                return new RateLimitedResult("ip", byIp.RetryAfterSeconds);
+            }
+        }
+
+        var byCustomer = await grains.GetGrain<IRateLimiterGrain>(RateLimitKeys.ForCustomer(command.BusinessId, command.Customer)).TryAcquire();
+        return byCustomer.Allowed ? null : new RateLimitedResult("customer", byCustomer.RetryAfterSeconds);
+    }
+}
+
+public sealed record CreatedSession(string SessionId);
+
+/// <summary>429 with the seed's body; the endpoint adds the matching Retry-After header.</summary>
+public sealed class RateLimitedResult(string type, int retryAfter) : IResult
+{
+    public int RetryAfter => retryAfter;
+
+    public Task ExecuteAsync(HttpContext httpContext) =>
+        TypedResults.Json(
+            new RateLimitBody("rate_limit_exceeded", "Too many session requests", type, retryAfter),
+            statusCode: StatusCodes.Status429TooManyRequests).ExecuteAsync(httpContext);
+
+    private sealed record RateLimitBody(string Error, string Message, string Type, int RetryAfter);
+}

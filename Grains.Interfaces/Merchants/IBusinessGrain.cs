@@ -1,0 +1,56 @@
+namespace PaySessions.Grains.Merchants;
+
+/// <summary>A merchant business: its profile and the API keys it has been issued, keyed by business id.</summary>
+[Alias("PaySessions.IBusinessGrain")]
+public interface IBusinessGrain : IGrainWithStringKey
+{
+    /// <summary>Creates the business, or returns it unchanged when it already exists.</summary>
+    [Alias("Register")]
+    Task<BusinessProfile> Register(string name);
+
+    /// <summary>The business, or null when it was never registered.</summary>
+    [Alias("GetProfile")]
+    Task<BusinessProfile?> GetProfile();
+
+    /// <summary>
+    /// Issues a new public and secret key pair. The plain keys are in the answer and nowhere
+    /// else: only their SHA-256 hashes are stored.
+    /// </summary>
+    [Alias("IssueKeys")]
+    Task<IssuedKeys> IssueKeys(ApiKeyMode mode);
+
+    /// <summary>Registers a key the caller already holds (the fixed Development keys), idempotently.</summary>
+    [Alias("ImportKey")]
+    Task ImportKey(string plainKey);
+
+    /// <summary>Revokes one of this business's keys; false when the key is not one of them.</summary>
+    [Alias("RevokeKey")]
+    Task<bool> RevokeKey(string keyHash);
+}
+
+[GenerateSerializer]
+[Alias("PaySessions.BusinessProfile")]
+public sealed record BusinessProfile(
+    [property: Id(0)] string BusinessId,
+    [property: Id(1)] string Name,
+    [property: Id(2)] DateTimeOffset CreatedAt,
+    [property: Id(3)] IReadOnlyList<ApiKeySummary> Keys,
+    [property: Id(4)] IReadOnlyList<string> EnabledPaymentMethods);
+
+/// <summary>What may be shown of a key: its kind and first characters, never the key.</summary>
+[GenerateSerializer]
+[Alias("PaySessions.ApiKeySummary")]
+public sealed record ApiKeySummary(
+    [property: Id(0)] string Hash,
+    [property: Id(1)] string Prefix,
+    [property: Id(2)] ApiKeyKind Kind,
+    [property: Id(3)] ApiKeyMode Mode,
+    [property: Id(4)] DateTimeOffset CreatedAt,
+    [property: Id(5)] DateTimeOffset? RevokedAt);
+
+[GenerateSerializer]
+[Alias("PaySessions.IssuedKeys")]
+public sealed record IssuedKeys(
+    [property: Id(0)] string BusinessId,
+    [property: Id(1)] string PublicKey,
+    [property: Id(2)] string SecretKey);

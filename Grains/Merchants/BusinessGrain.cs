@@ -1,0 +1,125 @@
+using System.Security.Cryptography;
+
+namespace PaySessions.Grains.Merchants;
+
+/// <summary>
+/// A business's settings: small, rarely written and read from memory once active, so plain
+/// ADO.NET grain storage rather than an event log.
+/// </summary>
+public sealed class BusinessGrain(
+    [PersistentState("business", StorageNames.Merchants)] IPersistentState<BusinessGrain.BusinessRecord> record,
+    IGrainFactory grains,
+    TimeProvider clock)
+    : Grain, IBusinessGrain
+{
+    private const string KeyAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+    // 32 characters of 62 symbols: about 190 random bits per key.
+    private const int KeyRandomLength = 32;
+
+    private string BusinessId => this.GetPrimaryKeyString();
+
+    public async Task<BusinessProfile> Register(string name)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        if (!record.RecordExists)
+        {
+            record.State = new BusinessRecord { Name = name.Trim(), CreatedAt = clock.GetUtcNow() };
+            await record.WriteStateAsync();
+        }
+
+        return Profile();
+    }
+
+    public Task<BusinessProfile?> GetProfile() =>
+        Task.FromResult(record.RecordExists ? Profile() : null);
+
+    public async Task<IssuedKeys> IssueKeys(ApiKeyMode mode)
+    {
+        EnsureRegistered();
+        var publicKey = ApiKeys.Prefix(ApiKeyKind.Public, mode) + RandomNumberGenerator.GetString(KeyAlphabet, KeyRandomLength);
+        var secretKey = ApiKeys.Prefix(ApiKeyKind.Secret, mode) + RandomNumberGenerator.GetString(KeyAlphabet, KeyRandomLength);
+        await AddKeys([publicKey, secretKey]);
+        return new IssuedKeys(BusinessId, publicKey, secretKey);
+    }
+
+    public Task ImportKey(string plainKey)
+    {
+        EnsureRegistered();
+        return AddKeys([plainKey]);
+    }
+
+    public async Task<bool> RevokeKey(string keyHash)
+    {
+        var key = record.State.Keys.FirstOrDefault(k => k.Hash == keyHash);
+        if (key is null)
+        {
+            return false;
+        }
+
+        if (key.RevokedAt is null)
+        {
+            record.State.Keys[record.State.Keys.IndexOf(key)] = key with { RevokedAt = clock.GetUtcNow() };
+            await record.WriteStateAsync();
+        }
+
+        // The key grain is what requests consult: revoke there even when this record already says so.
+        await grains.GetGrain<IApiKeyGrain>(keyHash).Revoke();
+        return true;
+    }
+
+    // The business lists the key first, then the key grain learns its owner: a failure between the
+    // two leaves a listed key that does not work yet (safe), never a working key nobody can see.
+    private async Task AddKeys(IReadOnlyList<string> plainKeys)
+    {
+        var added = new List<(string Hash, ApiKeyKind Kind, ApiKeyMode Mode)>();
+        foreach (var plainKey in plainKeys)
+        {
+            if (!ApiKeys.TryParse(plainKey, out var kind, out var mode))
+            {
+                throw new ArgumentException("Not an API key of this service.", nameof(plainKeys));
+            }
+
+            var hash = ApiKeys.Hash(plainKey);
+            added.Add((hash, kind, mode));
+            if (record.State.Keys.All(k => k.Hash != hash))
+            {
+                record.State.Keys.Add(new ApiKeySummary(hash, ApiKeys.Redact(plainKey), kind, mode, clock.GetUtcNow(), null));
+            }
+        }
+
+        await record.WriteStateAsync();
+        foreach (var (hash, kind, mode) in added)
+        {
+            await grains.GetGrain<IApiKeyGrain>(hash).Assign(BusinessId, kind, mode);
+        }
+    }
+
+    private void EnsureRegistered()
+    {
+        if (!record.RecordExists)
+        {
+            throw new InvalidOperationException($"Business {BusinessId} is not registered.");
+        }
+    }
+
+    private BusinessProfile Profile() => new(
+        BusinessId, record.State.Name, record.State.CreatedAt, [.. record.State.Keys], [.. record.State.EnabledPaymentMethods]);
+
+    [GenerateSerializer]
+    [Alias("PaySessions.BusinessRecord")]
+    public sealed class BusinessRecord
+    {
+        [Id(0)]
+        public string Name { get; set; } = "";
+
+        [Id(1)]
+        public DateTimeOffset CreatedAt { get; set; }
+
+        [Id(2)]
+        public List<ApiKeySummary> Keys { get; set; } = [];
+
+        [Id(3)]
+        public List<string> EnabledPaymentMethods { get; set; } = [];
+    }
+}

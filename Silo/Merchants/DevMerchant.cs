@@ -1,0 +1,35 @@
+using PaySessions.Grains.Merchants;
+
+namespace PaySessions.Silo.Merchants;
+
+/// <summary>The business Development seeds so the README's curl examples work at once (<c>PaySessions:DevMerchant</c>).</summary>
+public sealed class DevMerchantOptions
+{
+    public const string Section = "PaySessions:DevMerchant";
+
+    public string BusinessId { get; set; } = "merchant_dev";
+
+    public string Name { get; set; } = "Dev Merchant";
+
+    public string PublicKey { get; set; } = "pk_test_devmerchant000000000000";
+
+    public string SecretKey { get; set; } = "sk_test_devmerchant000000000000";
+}
+
+/// <summary>
+/// Registers the dev business and its fixed test keys once the silo is up (Development only).
+/// Idempotent: every start finds them already there.
+/// </summary>
+public sealed class DevMerchantSeeder(IGrainFactory grains, Microsoft.Extensions.Options.IOptions<DevMerchantOptions> options) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var dev = options.Value;
+        var business = grains.GetGrain<IBusinessGrain>(dev.BusinessId);
+        await business.Register(dev.Name);
+        await business.ImportKey(dev.PublicKey);
+        await business.ImportKey(dev.SecretKey);
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

@@ -1,0 +1,111 @@
+using System.Net;
+using PaySessions.Tests.Infrastructure;
+
+namespace PaySessions.Tests.Api;
+
+/// <summary>A host of its own with small limits and 127.0.0.1 as a trusted proxy.</summary>
+public sealed class RateLimitTests : IAsyncLifetime
+{
+    private readonly ApiFixture _api = new();
+
+    public async Task InitializeAsync() => await _api.InitializeWith(new Dictionary<string, string?>
+    {
+        ["PaySessions:RateLimits:PerIp:Limit"] = "3",
+        ["PaySessions:RateLimits:PerIp:Window"] = "00:01:00",
+        ["PaySessions:RateLimits:PerCustomer:Limit"] = "2",
+        ["PaySessions:RateLimits:PerCustomer:Window"] = "00:01:00",
+        ["PaySessions:Http:TrustedProxies:0"] = "127.0.0.1",
+    });
+
+    public Task DisposeAsync() => _api.DisposeAsync();
+
+    [Fact]
+    public async Task A_customer_over_its_limit_gets_429_with_Retry_After_and_nothing_is_written()
+    {
+        var customer = "cust_" + Guid.NewGuid().ToString("N");
+        for (var i = 0; i < 2; i++)
+        {
+            var ok = await _api.Post("/session", ApiFixture.DevSecretKey, Bodies.SeedExample(customer: customer).ToJsonString());
+            Assert.Equal(HttpStatusCode.Created, ok.StatusCode);
+        }
+
+        var body = Bodies.SeedExample(customer: customer);
+        var limited = await _api.Post("/session", ApiFixture.DevSecretKey, body.ToJsonString());
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, limited.StatusCode);
+        var json = await Bodies.Json(limited);
+        Assert.Equal("rate_limit_exceeded", json["error"]!.GetValue<string>());
+        Assert.Equal("Too many session requests", json["message"]!.GetValue<string>());
+        Assert.Equal("customer", json["type"]!.GetValue<string>());
+        var retryAfter = json["retry_after"]!.GetValue<int>();
+        Assert.InRange(retryAfter, 1, 60);
+        Assert.Equal(retryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture), limited.Headers.GetValues("Retry-After").Single());
+        Assert.Equal(["error", "message", "type", "retry_after"], json.Select(p => p.Key));
+        Assert.Equal(0, await ApiFixture.SessionRows(ApiFixture.DevBusiness, body["order_id"]!.GetValue<string>()));
+    }
+
+    [Fact]
+    public async Task The_same_customer_name_at_another_business_has_its_own_limit()
+    {
+        var customer = "cust_" + Guid.NewGuid().ToString("N");
+        var other = await _api.NewBusiness();
+        for (var i = 0; i < 2; i++)
+        {
+            await _api.Post("/session", ApiFixture.DevSecretKey, Bodies.SeedExample(customer: customer).ToJsonString());
+        }
+
+        var elsewhere = await _api.Post("/session", other.SecretKey, Bodies.SeedExample(customer: customer).ToJsonString());
+
+        Assert.Equal(HttpStatusCode.Created, elsewhere.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_public_key_is_limited_by_the_browsers_address_from_a_trusted_proxy()
+    {
+        var address = $"198.51.100.{Random.Shared.Next(1, 250)}";
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 4; i++)
+        {
+            var response = await _api.Send(HttpMethod.Post, "/session", ApiFixture.DevPublicKey, Bodies.SeedExample().ToJsonString(),
+                request => request.Headers.Add("X-Forwarded-For", address));
+            statuses.Add(response.StatusCode);
+            if (i == 3)
+            {
+                Assert.Equal("ip", (await Bodies.Json(response))["type"]!.GetValue<string>());
+            }
+        }
+
+        Assert.Equal([HttpStatusCode.Created, HttpStatusCode.Created, HttpStatusCode.Created, HttpStatusCode.TooManyRequests], statuses);
+    }
+
+    [Fact]
+    public async Task A_trusted_proxys_forwarded_address_is_what_the_session_records()
+    {
+        var response = await _api.Send(HttpMethod.Post, "/session", ApiFixture.DevPublicKey, Bodies.SeedExample().ToJsonString(),
+            request => request.Headers.Add("X-Forwarded-For", "203.0.113.99"));
+
+        var id = (await Bodies.Json(response))["session_id"]!.GetValue<string>();
+        var session = await _api.Host.Grains.GetGrain<PaySessions.Grains.Sessions.IPaymentSessionGrain>(id).GetSnapshot();
+        Assert.Equal("203.0.113.99", session!.ClientIp);
+    }
+
+    [Fact]
+    public async Task A_secret_key_is_limited_by_the_ip_field_not_by_the_merchant_servers_address()
+    {
+        var endUser = $"192.0.2.{Random.Shared.Next(1, 250)}";
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 4; i++)
+        {
+            var body = Bodies.SeedExample();
+            body["ip"] = endUser;
+            statuses.Add((await _api.Post("/session", ApiFixture.DevSecretKey, body.ToJsonString())).StatusCode);
+        }
+
+        // Many end users behind one merchant server: no IP limit without the field.
+        var withoutIp = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ =>
+            _api.Post("/session", ApiFixture.DevSecretKey, Bodies.SeedExample().ToJsonString())));
+
+        Assert.Equal([HttpStatusCode.Created, HttpStatusCode.Created, HttpStatusCode.Created, HttpStatusCode.TooManyRequests], statuses);
+        Assert.All(withoutIp, r => Assert.Equal(HttpStatusCode.Created, r.StatusCode));
+    }
+}
