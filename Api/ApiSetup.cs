@@ -9,7 +9,9 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using PaySessions.Api.Http;
 using PaySessions.Api.Merchants;
+using PaySessions.Api.Sandbox;
 using PaySessions.Api.Sessions;
+using PaySessions.Api.Webhooks;
 
 namespace PaySessions.Api;
 
@@ -26,6 +28,12 @@ public static class ApiSetup
         services.AddTransient<IRequestHandler<CreatePayvioxSession, IResult>, CreatePayvioxSessionHandler>();
         services.AddTransient<IRequestHandler<GetSession, IResult>, GetSessionHandler>();
         services.AddTransient<IRequestHandler<GetSessionEvents, IResult>, GetSessionEventsHandler>();
+        services.AddTransient<IRequestHandler<CancelSession, IResult>, CancelSessionHandler>();
+        services.AddTransient<IRequestHandler<GetPaymentMethods, IResult>, GetPaymentMethodsHandler>();
+        services.AddTransient<IRequestHandler<PaySession, IResult>, PaySessionHandler>();
+        services.AddTransient<IRequestHandler<ReceiveProviderWebhook, IResult>, ReceiveProviderWebhookHandler>();
+        services.AddTransient<IRequestHandler<ShowSandboxCheckout, IResult>, ShowSandboxCheckoutHandler>();
+        services.AddTransient<IRequestHandler<DecideSandboxCheckout, IResult>, DecideSandboxCheckoutHandler>();
 
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
@@ -78,6 +86,17 @@ public static class ApiSetup
         sessions.MapPost("", CreateSessionEndpoint.Handle).AddEndpointFilter<JsonRequestBody>().WithName("CreateSession");
         sessions.MapGet("/{id}", GetSessionEndpoint.Handle).WithName("GetSession");
         sessions.MapGet("/{id}/events", GetSessionEventsEndpoint.Handle).WithName("GetSessionEvents");
+        sessions.MapGet("/{id}/payment-methods", GetPaymentMethodsEndpoint.Handle).WithName("GetPaymentMethods");
+        sessions.MapPost("/{id}/cancel", CancelSessionEndpoint.Handle).WithName("CancelSession");
+        sessions.MapPost("/{id}/pay", PaySessionEndpoint.Handle).AddEndpointFilter<JsonRequestBody>().WithName("PaySession");
+
+        // Providers authenticate by signature, not by API key.
+        endpoints.MapPost("/webhooks/{provider}", ReceiveProviderWebhookEndpoint.Handle).WithName("ReceiveProviderWebhook");
+
+        var sandbox = endpoints.MapGroup("/sandbox/checkout/{reference}");
+        sandbox.MapGet("", SandboxCheckoutEndpoints.Show).WithName("SandboxCheckout");
+        sandbox.MapPost("/approve", SandboxCheckoutEndpoints.Approve).WithName("SandboxApprove");
+        sandbox.MapPost("/decline", SandboxCheckoutEndpoints.Decline).WithName("SandboxDecline");
         return endpoints;
     }
 }

@@ -48,23 +48,42 @@ public sealed class CreatePayvioxSessionHandler(IGrainFactory grains) : IRequest
             return limited;
         }
 
+        AvailablePaymentMethod? method = null;
         if (paymentMethodId is not null)
         {
-            var business = await grains.GetGrain<IBusinessGrain>(command.BusinessId).GetProfile();
-            if (business is null || !business.EnabledPaymentMethods.Contains(paymentMethodId, StringComparer.Ordinal))
+            var available = await grains.GetGrain<IBusinessGrain>(command.BusinessId).GetAvailablePaymentMethods(command.Currency, command.Amount);
+            method = available.FirstOrDefault(m => m.Id == paymentMethodId);
+            if (method is null)
             {
                 return ApiErrors.Error(StatusCodes.Status400BadRequest, "Payment method not found");
             }
         }
 
         var sessionId = SessionIds.New();
-        var result = await grains.GetGrain<IPaymentSessionGrain>(sessionId).Create(command);
-        return result.Rejection switch
+        var session = grains.GetGrain<IPaymentSessionGrain>(sessionId);
+        var result = await session.Create(command);
+        if (result.Rejection == CreateSessionRejection.DuplicateOrderId)
         {
-            CreateSessionRejection.None => TypedResults.Created($"/session/{sessionId}", new CreatedSession(sessionId)),
-            CreateSessionRejection.DuplicateOrderId => ApiErrors.Validation("order_id", "The order id has already been taken."),
-            _ => ApiErrors.Error(StatusCodes.Status400BadRequest, result.Message ?? "The session could not be created."),
-        };
+            return ApiErrors.Validation("order_id", "The order id has already been taken.");
+        }
+
+        if (!result.IsCreated)
+        {
+            return ApiErrors.Error(StatusCodes.Status400BadRequest, result.Message ?? "The session could not be created.");
+        }
+
+        // Direct redirect: a redirect method starts the payment at once. The session exists
+        // whatever the provider answers, so a failure is reported beside it, still as 201.
+        if (method is { Kind: PaymentMethodKind.Redirect })
+        {
+            var payment = await session.InitiatePayment(new InitiatePayment(method.Id, command.ClientIp));
+            if (payment.Outcome is InitiatePaymentOutcome.Initiated or InitiatePaymentOutcome.ProviderError)
+            {
+                return PaymentAnswers.For(sessionId, payment, StatusCodes.Status201Created);
+            }
+        }
+
+        return TypedResults.Created($"/session/{sessionId}", new CreatedSession(sessionId));
     }
 
     // The IP limit counts the end user's address: the request's own with a public key, the

@@ -36,7 +36,10 @@ public sealed record SessionView(
     IReadOnlyList<SessionView.Item> Items,
     string? Ip,
     DateTimeOffset CreatedAt,
-    DateTimeOffset ExpiresAt)
+    DateTimeOffset ExpiresAt,
+    string? PaymentMethodId,
+    SessionView.PaymentView? Payment,
+    bool RefundRequired)
 {
     public static SessionView From(PaymentSessionSnapshot session) => new(
         session.SessionId,
@@ -50,20 +53,26 @@ public sealed record SessionView(
         [.. session.Items.Select(i => new Item(i.Name, i.Quantity, i.Price))],
         session.ClientIp,
         session.CreatedAt,
-        session.ExpiresAt);
+        session.ExpiresAt,
+        session.PaymentMethodId,
+        session.Payment is { } p ? new PaymentView(p.Provider, p.ProviderPaymentId, p.PaymentMethodId, p.CompletedAt) : null,
+        session.RefundRequired);
 
     public sealed record Item(string Name, long Quantity, long Price);
+
+    public sealed record PaymentView(string Provider, string ProviderPaymentId, string? PaymentMethodId, DateTimeOffset CompletedAt);
 }
 
 /// <summary>
-/// A session the caller may see: the secret key of its own business. Anything else (a public key,
+/// A session the caller may see: its own business's, with the secret key (or either key where
+/// <paramref name="publicKeyAllowed"/>). Anything else (a public key where a secret one is needed,
 /// another business, an unknown or malformed id) is the same "not found", so ids cannot be probed.
 /// </summary>
 internal static class OwnedSession
 {
-    public static async Task<PaymentSessionSnapshot?> Find(IGrainFactory grains, Merchant merchant, string sessionId)
+    public static async Task<PaymentSessionSnapshot?> Find(IGrainFactory grains, Merchant merchant, string sessionId, bool publicKeyAllowed = false)
     {
-        if (!merchant.HasSecretKey || !SessionIds.IsWellFormed(sessionId))
+        if ((!merchant.HasSecretKey && !publicKeyAllowed) || !SessionIds.IsWellFormed(sessionId))
         {
             return null;
         }

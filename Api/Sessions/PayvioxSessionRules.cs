@@ -89,6 +89,28 @@ public static class PayvioxSessionRules
         return (command, paymentMethodId, []);
     }
 
+    /// <summary>The body of <c>POST /session/{id}/pay</c>: the method, and the payer's address.</summary>
+    public static (string? PaymentMethodId, string? PayerIp, Dictionary<string, List<string>> Errors) CheckPay(
+        JsonElement body, Merchant merchant, string? requestAddress)
+    {
+        var errors = new FieldErrors();
+        var methodId = Text(body, "paymentMethodId", "paymentMethodId", required: true, MaxTextLength, errors);
+        var payerIp = merchant.HasSecretKey ? null : requestAddress;
+        if (merchant.HasSecretKey && Text(body, "ip", "ip", required: false, max: 64, errors) is { } ip)
+        {
+            if (ClientAddress.TryParse(ip, out var normalized))
+            {
+                payerIp = normalized;
+            }
+            else
+            {
+                errors.Add("ip", "The ip field must be a valid IP address.");
+            }
+        }
+
+        return errors.Count > 0 ? (null, null, errors.ToDictionary()) : (methodId, payerIp, []);
+    }
+
     private static List<LineItem>? Items(JsonElement body, FieldErrors errors)
     {
         if (!Present(body, "items", out var items))

@@ -23,6 +23,14 @@ public interface IBusinessGrain : IGrainWithStringKey
     [Alias("ImportKey")]
     Task ImportKey(string plainKey);
 
+    /// <summary>Sets which catalogue methods the business accepts (ids unknown to the catalogue are kept but never offered).</summary>
+    [Alias("EnablePaymentMethods")]
+    Task EnablePaymentMethods(IReadOnlyList<string> methodIds);
+
+    /// <summary>The enabled methods whose provider is configured and that fit this currency and amount.</summary>
+    [Alias("GetAvailablePaymentMethods")]
+    Task<IReadOnlyList<Sessions.AvailablePaymentMethod>> GetAvailablePaymentMethods(string currency, long amount);
+
     /// <summary>Revokes one of this business's keys; false when the key is not one of them.</summary>
     [Alias("RevokeKey")]
     Task<bool> RevokeKey(string keyHash);

@@ -18,4 +18,24 @@ public interface IPaymentSessionGrain : IGrainWithStringKey
     /// <summary>The session's event log in order; empty when it does not exist.</summary>
     [Alias("GetEvents")]
     Task<IReadOnlyList<SessionEventRecord>> GetEvents();
+
+    /// <summary>Cancels an open session; refused once it has ended.</summary>
+    [Alias("Cancel")]
+    Task<TransitionResult> Cancel(string? reason);
+
+    /// <summary>Starts a payment with a provider and records PaymentInitiated when it accepts.</summary>
+    [Alias("InitiatePayment")]
+    Task<InitiatePaymentResult> InitiatePayment(InitiatePayment command);
+
+    /// <summary>Records what a provider reported for one of this session's attempts.</summary>
+    [Alias("ReportPayment")]
+    Task<PaymentReportOutcome> ReportPayment(ProviderPaymentReport report);
+
+    /// <summary>Records Expired when the session's time is up; true when the session is (now) expired.</summary>
+    [Alias("ExpireIfDue")]
+    Task<bool> ExpireIfDue();
+
+    /// <summary>The methods the customer can pay this session with.</summary>
+    [Alias("GetPaymentMethods")]
+    Task<IReadOnlyList<AvailablePaymentMethod>> GetPaymentMethods();
 }

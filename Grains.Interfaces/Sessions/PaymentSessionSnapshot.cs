@@ -55,7 +55,30 @@ public sealed record PaymentSessionSnapshot
 
     [Id(16)]
     public required SessionType SessionType { get; init; }
+
+    /// <summary>The method of the latest payment attempt, if any.</summary>
+    [Id(17)]
+    public string? PaymentMethodId { get; init; }
+
+    /// <summary>Set once Completed: who took the money and their id for it.</summary>
+    [Id(18)]
+    public SessionPayment? Payment { get; init; }
+
+    [Id(19)]
+    public int FailedAttempts { get; init; }
+
+    /// <summary>Money arrived after the session ended: an operator must refund it.</summary>
+    [Id(20)]
+    public bool RefundRequired { get; init; }
 }
+
+[GenerateSerializer]
+[Alias("PaySessions.SessionPayment")]
+public sealed record SessionPayment(
+    [property: Id(0)] string Provider,
+    [property: Id(1)] string ProviderPaymentId,
+    [property: Id(2)] string? PaymentMethodId,
+    [property: Id(3)] DateTimeOffset CompletedAt);
 
 /// <summary>One row of a session's event log, as stored: the type name and its JSON data.</summary>
 [GenerateSerializer]

@@ -6,7 +6,9 @@ using PaySessions.Grains.Sessions.Events;
 namespace PaySessions.Grains.EventStore;
 
 /// <summary>
-/// The stored names of payment-session events and their JSON form. These names are written into
+/// The stored names of payment-session events and their JSON form. The design's five lifecycle
+/// events are joined by two facts money demands: a declined attempt (PaymentFailed) and money
+/// that arrived after the session ended (LatePaymentReceived, flagged for refund). These names are written into
 /// every event row, so they are a contract with all data ever stored: a CLR rename must not change
 /// them, and a new event gets a new name here. The replay test reads a fixture of stored rows and
 /// fails when this table drifts.
@@ -20,6 +22,8 @@ public static class EventTypes
         ["Completed"] = typeof(Completed),
         ["Expired"] = typeof(Expired),
         ["Canceled"] = typeof(Canceled),
+        ["PaymentFailed"] = typeof(PaymentFailed),
+        ["LatePaymentReceived"] = typeof(LatePaymentReceived),
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     private static readonly FrozenDictionary<Type, string> ByType =

@@ -6,8 +6,9 @@ namespace PaySessions.Grains.EventStore;
 
 /// <summary>
 /// Event rows in <c>session_events</c> (append-only: a trigger refuses UPDATE and DELETE) and the
-/// <c>sessions</c> projection, written by one batch in one implicit transaction: a single round
-/// trip, and PostgreSQL rolls back every statement of the batch when any one fails.
+/// <c>sessions</c> projection (plus the provider-reference index for PaymentInitiated), written by
+/// one batch in one implicit transaction: a single round trip, and PostgreSQL rolls back every
+/// statement of the batch when any one fails.
 /// </summary>
 public sealed class PostgresEventStore(NpgsqlDataSource dataSource) : IEventStore
 {
@@ -41,6 +42,15 @@ public sealed class PostgresEventStore(NpgsqlDataSource dataSource) : IEventStor
                 version = excluded.version,
                 updated_at = excluded.updated_at
             WHERE sessions.version < excluded.version
+        """;
+
+    // A reference already mapped is left alone: the append must not fail on anything but the
+    // stream's version, or the log adaptor would retry it forever.
+    private const string IndexReferencesSql = """
+        INSERT INTO provider_references (provider, reference, session_id)
+        SELECT r.provider, r.reference, $1
+        FROM unnest($2::text[], $3::text[]) AS r(provider, reference)
+        ON CONFLICT (provider, reference) DO NOTHING
         """;
 
     public async Task<IReadOnlyList<StoredEvent>> ReadStreamAsync(string streamId, CancellationToken cancellationToken = default)
@@ -112,6 +122,16 @@ public sealed class PostgresEventStore(NpgsqlDataSource dataSource) : IEventStor
         upsert.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = projection.ExpiresAt.UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz });
         upsert.Parameters.Add(new NpgsqlParameter<int> { TypedValue = projection.Version });
         batch.BatchCommands.Add(upsert);
+
+        var initiated = events.OfType<PaymentInitiated>().ToArray();
+        if (initiated.Length > 0)
+        {
+            var index = new NpgsqlBatchCommand(IndexReferencesSql);
+            index.Parameters.Add(new NpgsqlParameter<string> { TypedValue = streamId });
+            index.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. initiated.Select(e => e.Provider)] });
+            index.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. initiated.Select(e => e.ProviderReference)] });
+            batch.BatchCommands.Add(index);
+        }
 
         try
         {

@@ -1,4 +1,6 @@
 using System.Security.Cryptography;
+using PaySessions.Grains.Payments;
+using PaySessions.Grains.Sessions;
 
 namespace PaySessions.Grains.Merchants;
 
@@ -9,6 +11,7 @@ namespace PaySessions.Grains.Merchants;
 public sealed class BusinessGrain(
     [PersistentState("business", StorageNames.Merchants)] IPersistentState<BusinessGrain.BusinessRecord> record,
     IGrainFactory grains,
+    PaymentMethodCatalog catalog,
     TimeProvider clock)
     : Grain, IBusinessGrain
 {
@@ -48,6 +51,16 @@ public sealed class BusinessGrain(
         EnsureRegistered();
         return AddKeys([plainKey]);
     }
+
+    public async Task EnablePaymentMethods(IReadOnlyList<string> methodIds)
+    {
+        EnsureRegistered();
+        record.State.EnabledPaymentMethods = [.. methodIds.Distinct(StringComparer.Ordinal)];
+        await record.WriteStateAsync();
+    }
+
+    public Task<IReadOnlyList<AvailablePaymentMethod>> GetAvailablePaymentMethods(string currency, long amount) =>
+        Task.FromResult(record.RecordExists ? catalog.Available(record.State.EnabledPaymentMethods, currency, amount) : []);
 
     public async Task<bool> RevokeKey(string keyHash)
     {

@@ -4,27 +4,33 @@ using Orleans.EventSourcing;
 using Orleans.EventSourcing.CustomStorage;
 using Orleans.Providers;
 using PaySessions.Grains.EventStore;
+using PaySessions.Grains.Merchants;
+using PaySessions.Grains.Payments;
 using PaySessions.Grains.Sessions.Events;
 
 namespace PaySessions.Grains.Sessions;
 
 /// <summary>
-/// One payment session: the only writer of its event log. Every method decides from the
-/// confirmed state, then appends; nothing is answered before the append is durable, and side
-/// effects (the expiry reminder) come only after it.
+/// One payment session: the only writer of its event log. Every command decides from the
+/// confirmed state, then appends; nothing is answered before the append is durable. The states:
+/// Created → PaymentInitiated (again after a decline) → Completed | Expired | Canceled, the last
+/// three final. A session past its time is expired by whichever comes first: the expiry sweep,
+/// or any command or read that finds it due.
 /// </summary>
 [LogConsistencyProvider(ProviderName = StorageNames.SessionEvents)]
 public sealed partial class PaymentSessionGrain(
     IEventStore store,
+    PaymentProviders providers,
     TimeProvider clock,
     IOptions<PaymentSessionOptions> options,
     ILogger<PaymentSessionGrain> logger)
     : JournaledGrain<PaymentSessionState, PaymentSessionEvent>,
       IPaymentSessionGrain,
-      ICustomStorageInterface<PaymentSessionState, PaymentSessionEvent>,
-      IRemindable
+      ICustomStorageInterface<PaymentSessionState, PaymentSessionEvent>
 {
-    private const string ExpiryReminder = "expire";
+    // A conditional append is refused only when another writer moved the log first; deciding again
+    // from the fresh state settles it. More conflicts than this in a row mean something is wrong.
+    private const int MaxDecisions = 3;
 
     // The log as stored, kept beside the folded state so reads need no query.
     private List<SessionEventRecord> _log = [];
@@ -80,7 +86,6 @@ public sealed partial class PaymentSessionGrain(
                 _log = [ToRecord(1, created)];
                 _handoff = new(1, next);
                 await RefreshNow();
-                await ScheduleExpiry();
                 return CreateSessionResult.Ok(Snapshot());
             case AppendResult.DuplicateOrderId:
                 LogDuplicateOrder(logger, command.BusinessId);
@@ -91,36 +96,194 @@ public sealed partial class PaymentSessionGrain(
         }
     }
 
-    public Task<PaymentSessionSnapshot?> GetSnapshot() =>
-        Task.FromResult(State.Exists ? Snapshot() : null);
-
-    public Task<IReadOnlyList<SessionEventRecord>> GetEvents() =>
-        Task.FromResult<IReadOnlyList<SessionEventRecord>>([.. _log]);
-
-    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    public async Task<PaymentSessionSnapshot?> GetSnapshot()
     {
-        if (reminderName != ExpiryReminder)
+        await ExpireIfDue();
+        return State.Exists ? Snapshot() : null;
+    }
+
+    public async Task<IReadOnlyList<SessionEventRecord>> GetEvents()
+    {
+        await ExpireIfDue();
+        return [.. _log];
+    }
+
+    public async Task<bool> ExpireIfDue()
+    {
+        for (var i = 0; i < MaxDecisions && State.IsDue(clock.GetUtcNow()); i++)
         {
-            return;
+            await RaiseConditionalEvent(new Expired { EventId = Guid.NewGuid(), OccurredAt = clock.GetUtcNow() });
         }
 
-        // Reminders can fire late, early or twice: decide only from the durable state.
-        while (State.IsOpen && clock.GetUtcNow() >= State.Facts!.ExpiresAt)
+        return State.Status == SessionStatus.Expired;
+    }
+
+    public async Task<TransitionResult> Cancel(string? reason)
+    {
+        await ExpireIfDue();
+        for (var i = 0; i < MaxDecisions; i++)
         {
-            var expired = new Expired { EventId = Guid.NewGuid(), OccurredAt = clock.GetUtcNow() };
-            if (await RaiseConditionalEvent(expired))
+            if (!State.Exists)
             {
-                break;
+                return TransitionResult.Refused("Session not found", null);
             }
+
+            if (!State.IsOpen)
+            {
+                return TransitionResult.Refused(EndedMessage(), Snapshot());
+            }
+
+            if (await RaiseConditionalEvent(new Canceled { EventId = Guid.NewGuid(), OccurredAt = clock.GetUtcNow(), Reason = reason }))
+            {
+                return TransitionResult.Done(Snapshot());
+            }
+        }
+
+        throw new InvalidOperationException($"Session {SessionId} kept changing under Cancel.");
+    }
+
+    public async Task<IReadOnlyList<AvailablePaymentMethod>> GetPaymentMethods()
+    {
+        await ExpireIfDue();
+        if (!State.IsOpen)
+        {
+            return [];
+        }
+
+        var facts = State.Facts!;
+        return await GrainFactory.GetGrain<IBusinessGrain>(facts.BusinessId).GetAvailablePaymentMethods(facts.Currency, facts.Amount);
+    }
+
+    public async Task<InitiatePaymentResult> InitiatePayment(InitiatePayment command)
+    {
+        await ExpireIfDue();
+        if (!State.Exists)
+        {
+            return new InitiatePaymentResult(InitiatePaymentOutcome.NotFound);
         }
 
         if (!State.IsOpen)
         {
-            if (await this.GetReminder(ExpiryReminder) is { } reminder)
+            return new InitiatePaymentResult(InitiatePaymentOutcome.Closed, Message: EndedMessage());
+        }
+
+        // A session bound to the end user's address is paid only from that address (fraud check).
+        if (State.Facts!.ClientIp is { } boundIp && command.PayerIp is { } payerIp && boundIp != payerIp)
+        {
+            return new InitiatePaymentResult(InitiatePaymentOutcome.IpMismatch, Message: "IP mismatch");
+        }
+
+        var methods = await GetPaymentMethods();
+        var method = methods.FirstOrDefault(m => m.Id == command.PaymentMethodId);
+        if (method is null || providers.Find(method.Provider) is not { } provider)
+        {
+            return new InitiatePaymentResult(InitiatePaymentOutcome.MethodNotAvailable, Message: "Payment method not found");
+        }
+
+        var facts = State.Facts;
+        var started = await provider.InitiateAsync(
+            new ProviderPaymentRequest(SessionId, method.Id, facts.Amount, facts.Currency, facts.Description), CancellationToken.None);
+        if (!started.Succeeded)
+        {
+            LogProviderRefused(logger, provider.Name, started.ErrorType ?? "error");
+            return new InitiatePaymentResult(InitiatePaymentOutcome.ProviderError, Message: started.ErrorMessage, ErrorType: started.ErrorType);
+        }
+
+        var now = clock.GetUtcNow();
+        var initiated = new PaymentInitiated
+        {
+            EventId = Guid.NewGuid(),
+            OccurredAt = now,
+            PaymentMethodId = method.Id,
+            Provider = provider.Name,
+            ProviderReference = started.Reference!,
+            RedirectUrl = started.RedirectUrl,
+            PendingUntil = now + options.Value.PendingWindow,
+        };
+
+        // The provider call took time: the session may have ended meanwhile (this grain does not
+        // interleave, but another activation's write or an expiry is possible); then the attempt
+        // is abandoned and a late success from it is recorded for refund.
+        if (State.IsOpen && await RaiseConditionalEvent(initiated))
+        {
+            return new InitiatePaymentResult(InitiatePaymentOutcome.Initiated, started.RedirectUrl);
+        }
+
+        return new InitiatePaymentResult(InitiatePaymentOutcome.Closed, Message: EndedMessage());
+    }
+
+    public async Task<PaymentReportOutcome> ReportPayment(ProviderPaymentReport report)
+    {
+        await ExpireIfDue();
+        for (var i = 0; i < MaxDecisions; i++)
+        {
+            var (outcome, @event) = DecideReport(report, clock.GetUtcNow());
+            if (@event is null || await RaiseConditionalEvent(@event))
             {
-                await this.UnregisterReminder(reminder);
+                if (outcome == PaymentReportOutcome.LatePaymentRecorded)
+                {
+                    LogRefundRequired(logger, SessionId, report.Provider);
+                }
+
+                return outcome;
             }
         }
+
+        throw new InvalidOperationException($"Session {SessionId} kept changing under ReportPayment.");
+    }
+
+    private (PaymentReportOutcome Outcome, PaymentSessionEvent? Event) DecideReport(ProviderPaymentReport report, DateTimeOffset now)
+    {
+        var attempt = State.Attempt(report.Provider, report.ProviderReference);
+        if (attempt is null)
+        {
+            return (PaymentReportOutcome.UnknownReference, null);
+        }
+
+        if (!report.Succeeded)
+        {
+            // A decline for an attempt already decided, or for an ended session, changes nothing.
+            return attempt.State != AttemptState.Pending || !State.IsOpen
+                ? (PaymentReportOutcome.Duplicate, null)
+                : (PaymentReportOutcome.FailureRecorded, new PaymentFailed
+                {
+                    EventId = Guid.NewGuid(),
+                    OccurredAt = now,
+                    Provider = report.Provider,
+                    ProviderReference = report.ProviderReference,
+                    Reason = report.Reason,
+                });
+        }
+
+        var paymentId = report.ProviderPaymentId ?? report.ProviderReference;
+        var alreadyRecorded =
+            (State.Payment is { } payment && payment.Provider == report.Provider && payment.ProviderPaymentId == paymentId)
+            || State.LatePayments.Exists(l => l.Provider == report.Provider && l.ProviderPaymentId == paymentId);
+        if (alreadyRecorded)
+        {
+            return (PaymentReportOutcome.Duplicate, null);
+        }
+
+        if (State.IsOpen)
+        {
+            return (PaymentReportOutcome.Completed, new Completed
+            {
+                EventId = Guid.NewGuid(),
+                OccurredAt = now,
+                Provider = report.Provider,
+                ProviderPaymentId = paymentId,
+                ProviderReference = report.ProviderReference,
+            });
+        }
+
+        return (PaymentReportOutcome.LatePaymentRecorded, new LatePaymentReceived
+        {
+            EventId = Guid.NewGuid(),
+            OccurredAt = now,
+            Provider = report.Provider,
+            ProviderReference = report.ProviderReference,
+            ProviderPaymentId = paymentId,
+        });
     }
 
     async Task<KeyValuePair<int, PaymentSessionState>> ICustomStorageInterface<PaymentSessionState, PaymentSessionEvent>.ReadStateFromStorage()
@@ -147,7 +310,7 @@ public sealed partial class PaymentSessionGrain(
     async Task<bool> ICustomStorageInterface<PaymentSessionState, PaymentSessionEvent>.ApplyUpdatesToStorage(
         IReadOnlyList<PaymentSessionEvent> updates, int expectedVersion)
     {
-        var next = ConfirmedState();
+        var next = State.Copy();
         foreach (var update in updates)
         {
             next.Apply(update);
@@ -170,13 +333,7 @@ public sealed partial class PaymentSessionGrain(
 
     protected override void TransitionState(PaymentSessionState state, PaymentSessionEvent @event) => state.Apply(@event);
 
-    private PaymentSessionState ConfirmedState() => State.Copy();
-
-    private async Task ScheduleExpiry()
-    {
-        var due = State.Facts!.ExpiresAt - clock.GetUtcNow();
-        await this.RegisterOrUpdateReminder(ExpiryReminder, due > TimeSpan.Zero ? due : TimeSpan.Zero, options.Value.ExpiryRetryPeriod);
-    }
+    private string EndedMessage() => $"Session is {State.Status.ToName()}";
 
     private PaymentSessionSnapshot Snapshot()
     {
@@ -196,10 +353,14 @@ public sealed partial class PaymentSessionGrain(
             Metadata = facts.Metadata,
             ClientIp = facts.ClientIp,
             CreatedAt = facts.OccurredAt,
-            ExpiresAt = facts.ExpiresAt,
+            ExpiresAt = State.ExpiresAt,
             ClosedAt = State.ClosedAt,
             Dialect = facts.Dialect,
             SessionType = facts.SessionType,
+            PaymentMethodId = State.Attempts.LastOrDefault()?.PaymentMethodId,
+            Payment = State.Payment,
+            FailedAttempts = State.Attempts.Count(a => a.State == AttemptState.Failed),
+            RefundRequired = State.LatePayments.Count > 0,
         };
     }
 
@@ -208,7 +369,7 @@ public sealed partial class PaymentSessionGrain(
         var facts = state.Facts!;
         return new SessionProjection(
             SessionId, facts.BusinessId, facts.OrderId, facts.Customer, state.Status.ToName(),
-            facts.Amount, facts.Currency, facts.OccurredAt, facts.ExpiresAt, version);
+            facts.Amount, facts.Currency, facts.OccurredAt, state.ExpiresAt, version);
     }
 
     private static SessionEventRecord ToRecord(int version, PaymentSessionEvent @event) =>
@@ -216,4 +377,10 @@ public sealed partial class PaymentSessionGrain(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Refused a session for business {BusinessId}: order id already used")]
     private static partial void LogDuplicateOrder(ILogger logger, string businessId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Provider {Provider} refused a payment: {ErrorType}")]
+    private static partial void LogProviderRefused(ILogger logger, string provider, string errorType);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId} received a payment from {Provider} after it ended: refund required")]
+    private static partial void LogRefundRequired(ILogger logger, string sessionId, string provider);
 }

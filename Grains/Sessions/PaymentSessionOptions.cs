@@ -8,9 +8,16 @@ public sealed class PaymentSessionOptions
     /// <summary>How long a session with no payment initiated stays open.</summary>
     public TimeSpan Expiry { get; set; } = TimeSpan.FromHours(24);
 
+    /// <summary>Once a payment is initiated, how long the session waits for the provider's answer.</summary>
+    public TimeSpan PendingWindow { get; set; } = TimeSpan.FromHours(24);
+
     /// <summary>
-    /// How often a due expiry is tried again when it could not be recorded (the database was
-    /// down, say). Orleans refuses reminder periods under its minimum, which the silo lowers to this.
+    /// How often the expiry sweep looks for sessions whose time is up. A session is also expired
+    /// the moment anyone touches it after its time, so this bounds only how late an untouched
+    /// session's Expired event (and webhook) can be.
     /// </summary>
-    public TimeSpan ExpiryRetryPeriod { get; set; } = TimeSpan.FromMinutes(1);
+    public TimeSpan ExpirySweepPeriod { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Sessions expired per query of the sweep; it keeps going until none are due.</summary>
+    public int ExpirySweepBatch { get; set; } = 500;
 }

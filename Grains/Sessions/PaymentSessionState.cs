@@ -20,9 +20,27 @@ public sealed class PaymentSessionState
     [Id(2)]
     public DateTimeOffset? ClosedAt { get; private set; }
 
+    /// <summary>When the session expires: its creation deadline, then each attempt's pending window.</summary>
+    [Id(3)]
+    public DateTimeOffset ExpiresAt { get; private set; }
+
+    [Id(4)]
+    public List<PaymentAttempt> Attempts { get; private set; } = [];
+
+    [Id(5)]
+    public SessionPayment? Payment { get; private set; }
+
+    [Id(6)]
+    public List<LatePaymentReceived> LatePayments { get; private set; } = [];
+
     public bool Exists => Facts is not null;
 
     public bool IsOpen => Exists && Status is SessionStatus.Created or SessionStatus.PaymentInitiated;
+
+    public bool IsDue(DateTimeOffset now) => IsOpen && now >= ExpiresAt;
+
+    public PaymentAttempt? Attempt(string provider, string reference) =>
+        Attempts.Find(a => a.Provider == provider && a.Reference == reference);
 
     public void Apply(PaymentSessionEvent @event)
     {
@@ -31,11 +49,24 @@ public sealed class PaymentSessionState
             case Created e:
                 Facts = e;
                 Status = SessionStatus.Created;
+                ExpiresAt = e.ExpiresAt;
                 break;
-            case PaymentInitiated:
+            case PaymentInitiated e:
                 Status = SessionStatus.PaymentInitiated;
+                Attempts.Add(new PaymentAttempt(e.Provider, e.ProviderReference, e.PaymentMethodId, AttemptState.Pending));
+                if (e.PendingUntil is { } until && until > ExpiresAt)
+                {
+                    ExpiresAt = until;
+                }
+
+                break;
+            case PaymentFailed e:
+                Mark(e.Provider, e.ProviderReference, AttemptState.Failed);
                 break;
             case Completed e:
+                var method = e.ProviderReference is null ? Attempts.LastOrDefault()?.PaymentMethodId : Attempt(e.Provider, e.ProviderReference)?.PaymentMethodId;
+                Mark(e.Provider, e.ProviderReference, AttemptState.Succeeded);
+                Payment = new SessionPayment(e.Provider, e.ProviderPaymentId, method, e.OccurredAt);
                 Close(SessionStatus.Completed, e.OccurredAt);
                 break;
             case Expired e:
@@ -44,14 +75,47 @@ public sealed class PaymentSessionState
             case Canceled e:
                 Close(SessionStatus.Canceled, e.OccurredAt);
                 break;
+            case LatePaymentReceived e:
+                LatePayments.Add(e);
+                break;
         }
     }
 
-    public PaymentSessionState Copy() => (PaymentSessionState)MemberwiseClone();
+    public PaymentSessionState Copy()
+    {
+        var copy = (PaymentSessionState)MemberwiseClone();
+        copy.Attempts = [.. Attempts];
+        copy.LatePayments = [.. LatePayments];
+        return copy;
+    }
+
+    private void Mark(string provider, string? reference, AttemptState state)
+    {
+        var index = Attempts.FindIndex(a => a.Provider == provider && a.Reference == reference);
+        if (index >= 0)
+        {
+            Attempts[index] = Attempts[index] with { State = state };
+        }
+    }
 
     private void Close(SessionStatus status, DateTimeOffset at)
     {
         Status = status;
         ClosedAt = at;
     }
+}
+
+[GenerateSerializer]
+[Alias("PaySessions.PaymentAttempt")]
+public sealed record PaymentAttempt(
+    [property: Id(0)] string Provider,
+    [property: Id(1)] string Reference,
+    [property: Id(2)] string PaymentMethodId,
+    [property: Id(3)] AttemptState State);
+
+public enum AttemptState
+{
+    Pending = 0,
+    Failed = 1,
+    Succeeded = 2,
 }

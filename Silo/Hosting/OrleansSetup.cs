@@ -4,6 +4,7 @@ using Npgsql;
 using Orleans.Configuration;
 using PaySessions.Grains;
 using PaySessions.Grains.EventStore;
+using PaySessions.Grains.Payments;
 using PaySessions.Grains.RateLimits;
 using PaySessions.Grains.Sessions;
 
@@ -38,15 +39,26 @@ public static class OrleansSetup
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(_ => NpgsqlDataSource.Create(connectionString));
         services.TryAddSingleton<IEventStore, PostgresEventStore>();
+        services.TryAddSingleton<ISessionIndex, PostgresSessionIndex>();
+        services.TryAddSingleton<PaymentProviders>();
+        services.TryAddSingleton<PaymentMethodCatalog>();
+        services.AddOptions<PaymentMethodCatalogOptions>()
+            .Configure<IConfiguration>((options, configuration) => configuration.GetSection(PaymentMethodCatalogOptions.Section).Bind(options.Methods));
+        services.AddOptions<PaymentProvidersOptions>().Configure<IConfiguration>((options, configuration) =>
+        {
+            options.PublicBaseUrl = configuration["PaySessions:PublicBaseUrl"] ?? options.PublicBaseUrl;
+            configuration.GetSection(PaymentProvidersOptions.Section).Bind(options.Providers);
+        });
+        services.AddHttpClient(SandboxPaymentGrain.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(10));
         services.AddOptions<PaymentSessionOptions>().BindConfiguration(PaymentSessionOptions.Section);
         services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.Section).ValidateOnStart();
 
         var sessionOptions = silo.Configuration.GetSection(PaymentSessionOptions.Section).Get<PaymentSessionOptions>() ?? new PaymentSessionOptions();
         silo.Configure<ReminderOptions>(options =>
         {
-            if (sessionOptions.ExpiryRetryPeriod < options.MinimumReminderPeriod)
+            if (sessionOptions.ExpirySweepPeriod < options.MinimumReminderPeriod)
             {
-                options.MinimumReminderPeriod = sessionOptions.ExpiryRetryPeriod;
+                options.MinimumReminderPeriod = sessionOptions.ExpirySweepPeriod;
             }
         });
         return silo;

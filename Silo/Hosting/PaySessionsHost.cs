@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using PaySessions.Api;
+using PaySessions.Grains.Sessions;
 using PaySessions.Silo.Database;
 using PaySessions.Silo.Merchants;
 
@@ -24,7 +25,8 @@ public static class PaySessionsHost
             .UsePaySessionsClustering(connectionString, clusterSettings, builder.Environment.IsDevelopment())
             .AddPaySessionsGrains(connectionString));
 
-        // After Orleans, so the silo is active when the dev business is seeded.
+        // After Orleans, so the silo is active when these run.
+        builder.Services.AddHostedService<ExpirySweepStarter>();
         builder.Services.AddOptions<DevMerchantOptions>().BindConfiguration(DevMerchantOptions.Section);
         if (builder.Environment.IsDevelopment())
         {
@@ -41,6 +43,14 @@ public static class PaySessionsHost
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
         app.UsePaySessionsApi();
         return app;
+    }
+
+    /// <summary>Makes sure the expiry sweep's reminder exists; one registered earlier is left untouched.</summary>
+    private sealed class ExpirySweepStarter(IGrainFactory grains) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken) => grains.GetGrain<IExpirySweeperGrain>(0).EnsureScheduled();
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     private sealed class SchemaMigration(string connectionString, ILogger<SchemaMigration> logger) : IHostedService

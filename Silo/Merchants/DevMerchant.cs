@@ -14,6 +14,8 @@ public sealed class DevMerchantOptions
     public string PublicKey { get; set; } = "pk_test_devmerchant000000000000";
 
     public string SecretKey { get; set; } = "sk_test_devmerchant000000000000";
+
+    public List<string> PaymentMethods { get; set; } = ["sandbox_card", "sandbox_wallet"];
 }
 
 /// <summary>
@@ -29,6 +31,7 @@ public sealed class DevMerchantSeeder(IGrainFactory grains, Microsoft.Extensions
         await business.Register(dev.Name);
         await business.ImportKey(dev.PublicKey);
         await business.ImportKey(dev.SecretKey);
+        await business.EnablePaymentMethods(dev.PaymentMethods);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

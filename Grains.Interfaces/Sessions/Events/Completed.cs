@@ -10,4 +10,8 @@ public sealed record Completed : PaymentSessionEvent
 
     [Id(1)]
     public required string ProviderPaymentId { get; init; }
+
+    /// <summary>The attempt that succeeded (absent in rows written before attempts were tracked).</summary>
+    [Id(2)]
+    public string? ProviderReference { get; init; }
 }

@@ -11,9 +11,17 @@ public sealed record PaymentInitiated : PaymentSessionEvent
     [Id(1)]
     public required string Provider { get; init; }
 
+    /// <summary>The provider's id for this attempt: how its webhooks find the session.</summary>
     [Id(2)]
     public required string ProviderReference { get; init; }
 
     [Id(3)]
     public string? RedirectUrl { get; init; }
+
+    /// <summary>
+    /// Until when the session waits for the provider's answer before it expires: decided when the
+    /// attempt started, so later configuration changes never move it.
+    /// </summary>
+    [Id(4)]
+    public DateTimeOffset? PendingUntil { get; init; }
 }

@@ -25,7 +25,7 @@ public sealed class StoredEventReplayTests(SessionClusterFixture fixture)
     {
         var inFixture = Rows().Select(row => row.Type).ToHashSet();
 
-        Assert.Equal(["Canceled", "Completed", "Created", "Expired", "PaymentInitiated"], inFixture.Order());
+        Assert.Equal(["Canceled", "Completed", "Created", "Expired", "LatePaymentReceived", "PaymentFailed", "PaymentInitiated"], inFixture.Order());
         Assert.Equal(inFixture.Order(), EventTypes.Names.Order());
     }
 

@@ -47,9 +47,11 @@ public sealed class TestHost : IAsyncDisposable
             ContentRootPath = AppContext.BaseDirectory,
         });
 
+        var baseUrl = $"http://127.0.0.1:{FreePort()}";
         var configuration = new Dictionary<string, string?>
         {
-            ["urls"] = "http://127.0.0.1:0",
+            ["urls"] = baseUrl,
+            ["PaySessions:PublicBaseUrl"] = baseUrl,
             ["PaySessions:Cluster:ClusterId"] = identity.ClusterId,
             ["PaySessions:Cluster:ServiceId"] = identity.ServiceId,
             ["PaySessions:Cluster:SiloPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),

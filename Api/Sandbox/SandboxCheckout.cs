@@ -1,0 +1,105 @@
+using System.Globalization;
+using System.Net;
+using MediatR;
+using Microsoft.AspNetCore.Http;
+using PaySessions.Grains.Money;
+using PaySessions.Grains.Payments;
+
+namespace PaySessions.Api.Sandbox;
+
+/// <summary>
+/// The sandbox provider's checkout: <c>GET /sandbox/checkout/{reference}</c> shows the payment
+/// with Approve and Decline forms (plain HTML, no script); pressing one posts to
+/// <c>…/approve</c> or <c>…/decline</c>, and the sandbox then calls this service's webhook.
+/// </summary>
+public static class SandboxCheckoutEndpoints
+{
+    public static Task<IResult> Show(string reference, HttpContext http, IMediator mediator) =>
+        mediator.Send(new ShowSandboxCheckout(reference), http.RequestAborted);
+
+    public static Task<IResult> Approve(string reference, HttpContext http, IMediator mediator) =>
+        mediator.Send(new DecideSandboxCheckout(reference, Approve: true), http.RequestAborted);
+
+    public static Task<IResult> Decline(string reference, HttpContext http, IMediator mediator) =>
+        mediator.Send(new DecideSandboxCheckout(reference, Approve: false), http.RequestAborted);
+
+    private static readonly System.Buffers.SearchValues<char> LowerHex = System.Buffers.SearchValues.Create("0123456789abcdef");
+
+    internal static bool IsWellFormed(string reference) =>
+        reference.Length == 28 && reference.StartsWith("sbx_", StringComparison.Ordinal)
+        && !reference.AsSpan(4).ContainsAnyExcept(LowerHex);
+
+    internal static IResult Page(string title, string body, int status = StatusCodes.Status200OK) =>
+        TypedResults.Content(
+            $"""
+            <!doctype html>
+            <html lang="en">
+            <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{WebUtility.HtmlEncode(title)}</title>
+            <style>body{"{"}font-family:system-ui,sans-serif;max-width:28rem;margin:3rem auto;padding:0 1rem{"}"}button{"{"}font-size:1rem;padding:.6rem 1.2rem;margin-right:.5rem{"}"}</style></head>
+            <body><p><strong>PaySessions sandbox</strong> (test mode: no real money moves)</p>{body}</body>
+            </html>
+            """,
+            "text/html; charset=utf-8",
+            statusCode: status);
+
+    internal static string Amount(long minor, string currency)
+    {
+        var exponent = Currencies.Exponent(currency) ?? 2;
+        var major = minor / (decimal)Math.Pow(10, exponent);
+        return major.ToString("N" + exponent.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture) + " " + currency;
+    }
+}
+
+public sealed record ShowSandboxCheckout(string Reference) : IRequest<IResult>;
+
+public sealed class ShowSandboxCheckoutHandler(IGrainFactory grains) : IRequestHandler<ShowSandboxCheckout, IResult>
+{
+    public async Task<IResult> Handle(ShowSandboxCheckout request, CancellationToken cancellationToken)
+    {
+        var payment = SandboxCheckoutEndpoints.IsWellFormed(request.Reference)
+            ? await grains.GetGrain<ISandboxPaymentGrain>(request.Reference).GetPayment()
+            : null;
+        if (payment is null)
+        {
+            return SandboxCheckoutEndpoints.Page("Not found", "<h1>Unknown payment</h1>", StatusCodes.Status404NotFound);
+        }
+
+        var reference = WebUtility.HtmlEncode(payment.Reference);
+        var description = payment.Description is null ? "" : $"<p>{WebUtility.HtmlEncode(payment.Description)}</p>";
+        var actions = payment.Status == "pending"
+            ? $"""
+              <form method="post" action="/sandbox/checkout/{reference}/approve" style="display:inline"><button type="submit" id="approve">Approve</button></form>
+              <form method="post" action="/sandbox/checkout/{reference}/decline" style="display:inline"><button type="submit" id="decline">Decline</button></form>
+              """
+            : $"<p id=\"status\">This payment was {WebUtility.HtmlEncode(payment.Status)}.</p>";
+        return SandboxCheckoutEndpoints.Page(
+            "Sandbox checkout",
+            $"""
+            <h1>Pay {WebUtility.HtmlEncode(SandboxCheckoutEndpoints.Amount(payment.Amount, payment.Currency))}</h1>
+            {description}
+            <p>Method: {WebUtility.HtmlEncode(payment.PaymentMethodId)} · Reference: <code>{reference}</code></p>
+            {actions}
+            """);
+    }
+}
+
+public sealed record DecideSandboxCheckout(string Reference, bool Approve) : IRequest<IResult>;
+
+public sealed class DecideSandboxCheckoutHandler(IGrainFactory grains) : IRequestHandler<DecideSandboxCheckout, IResult>
+{
+    public async Task<IResult> Handle(DecideSandboxCheckout request, CancellationToken cancellationToken)
+    {
+        var decision = SandboxCheckoutEndpoints.IsWellFormed(request.Reference)
+            ? await grains.GetGrain<ISandboxPaymentGrain>(request.Reference).Decide(request.Approve)
+            : SandboxDecision.NotFound;
+        return decision switch
+        {
+            SandboxDecision.Approved => SandboxCheckoutEndpoints.Page("Payment approved", "<h1 id=\"result\">Payment approved</h1><p>You can close this page.</p>"),
+            SandboxDecision.Declined => SandboxCheckoutEndpoints.Page("Payment declined", "<h1 id=\"result\">Payment declined</h1><p>Go back to the shop to try again.</p>"),
+            SandboxDecision.AlreadyDecided => SandboxCheckoutEndpoints.Page("Already decided", "<h1 id=\"result\">This payment was already decided</h1>", StatusCodes.Status409Conflict),
+            SandboxDecision.WebhookNotDelivered => SandboxCheckoutEndpoints.Page(
+                "Not delivered", "<h1 id=\"result\">Recorded, but the shop was not told yet</h1><p>Press the same button again to resend.</p>", StatusCodes.Status502BadGateway),
+            _ => SandboxCheckoutEndpoints.Page("Not found", "<h1>Unknown payment</h1>", StatusCodes.Status404NotFound),
+        };
+    }
+}

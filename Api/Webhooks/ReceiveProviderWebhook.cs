@@ -1,0 +1,59 @@
+using MediatR;
+using Microsoft.AspNetCore.Http;
+using PaySessions.Api.Http;
+using PaySessions.Grains.Payments;
+
+namespace PaySessions.Api.Webhooks;
+
+/// <summary>
+/// <c>POST /webhooks/{provider}</c>: a provider reports an attempt. The raw body and its
+/// <c>Webhook-Signature</c> go to the provider's webhook grain, which verifies before anything
+/// changes; a bad or stale signature is 401 and changes nothing.
+/// </summary>
+public static class ReceiveProviderWebhookEndpoint
+{
+    public const string SignatureHeader = "Webhook-Signature";
+
+    public static async Task<IResult> Handle(string provider, HttpContext http, IMediator mediator)
+    {
+        if (http.Request.ContentLength > JsonRequestBody.MaxBytes)
+        {
+            return ApiErrors.Error(StatusCodes.Status413PayloadTooLarge, "Request body too large");
+        }
+
+        using var buffer = new MemoryStream();
+        await http.Request.Body.CopyToAsync(buffer, http.RequestAborted);
+        if (buffer.Length > JsonRequestBody.MaxBytes)
+        {
+            return ApiErrors.Error(StatusCodes.Status413PayloadTooLarge, "Request body too large");
+        }
+
+        var signature = http.Request.Headers[SignatureHeader].ToString();
+        return await mediator.Send(new ReceiveProviderWebhook(provider, signature, buffer.ToArray()), http.RequestAborted);
+    }
+}
+
+public sealed record ReceiveProviderWebhook(string Provider, string? Signature, byte[] Body) : IRequest<IResult>;
+
+public sealed class ReceiveProviderWebhookHandler(IGrainFactory grains) : IRequestHandler<ReceiveProviderWebhook, IResult>
+{
+    public async Task<IResult> Handle(ReceiveProviderWebhook request, CancellationToken cancellationToken)
+    {
+        if (request.Provider.Length is 0 or > 64)
+        {
+            return ApiErrors.Error(StatusCodes.Status404NotFound, "Unknown provider");
+        }
+
+        var outcome = await grains.GetGrain<IProviderWebhookGrain>(request.Provider).Receive(request.Signature, request.Body);
+        return outcome switch
+        {
+            ProviderWebhookOutcome.Accepted => TypedResults.Ok(new ReceivedBody(true)),
+            ProviderWebhookOutcome.BadSignature => ApiErrors.Error(StatusCodes.Status401Unauthorized, "Invalid signature"),
+            ProviderWebhookOutcome.Malformed => ApiErrors.Error(StatusCodes.Status400BadRequest, "Malformed webhook"),
+            ProviderWebhookOutcome.UnknownReference => ApiErrors.Error(StatusCodes.Status404NotFound, "Unknown payment reference"),
+            _ => ApiErrors.Error(StatusCodes.Status404NotFound, "Unknown provider"),
+        };
+    }
+
+    public sealed record ReceivedBody(bool Received);
+}

@@ -1,0 +1,73 @@
+namespace PaySessions.Grains.Payments;
+
+/// <summary>
+/// One payment at the built-in sandbox provider, keyed by its reference. The sandbox plays a real
+/// redirect provider: it keeps its own record of the payment, shows a checkout page, and reports
+/// the customer's choice by a signed webhook over HTTP, like any provider would.
+/// </summary>
+[Alias("PaySessions.ISandboxPaymentGrain")]
+public interface ISandboxPaymentGrain : IGrainWithStringKey
+{
+    [Alias("Open")]
+    Task Open(SandboxPayment payment);
+
+    /// <summary>The payment, or null for an unknown reference.</summary>
+    [Alias("GetPayment")]
+    Task<SandboxPayment?> GetPayment();
+
+    /// <summary>Records Approve or Decline and sends the webhook; the same choice again resends it.</summary>
+    [Alias("Decide")]
+    Task<SandboxDecision> Decide(bool approve);
+}
+
+[GenerateSerializer]
+[Alias("PaySessions.SandboxPayment")]
+public sealed record SandboxPayment(
+    [property: Id(0)] string Reference,
+    [property: Id(1)] string SessionId,
+    [property: Id(2)] long Amount,
+    [property: Id(3)] string Currency,
+    [property: Id(4)] string PaymentMethodId,
+    [property: Id(5)] string? Description,
+    [property: Id(6)] string Status = "pending",
+    [property: Id(7)] string? PaymentId = null);
+
+public enum SandboxDecision
+{
+    Approved = 0,
+    Declined = 1,
+
+    /// <summary>The other choice was already made; a payment is decided once.</summary>
+    AlreadyDecided = 2,
+
+    NotFound = 3,
+
+    /// <summary>The choice is recorded but this service's webhook endpoint did not accept it yet.</summary>
+    WebhookNotDelivered = 4,
+}
+
+/// <summary>Where providers' webhooks enter: one stateless worker per provider name.</summary>
+[Alias("PaySessions.IProviderWebhookGrain")]
+public interface IProviderWebhookGrain : IGrainWithStringKey
+{
+    /// <summary>Checks the signature, then hands the report to the session the reference belongs to.</summary>
+    [Alias("Receive")]
+    Task<ProviderWebhookOutcome> Receive(string? signature, byte[] body);
+}
+
+public enum ProviderWebhookOutcome
+{
+    /// <summary>Recorded, or already recorded (a duplicate delivery): either way the provider may stop.</summary>
+    Accepted = 0,
+
+    /// <summary>Missing, malformed, forged or stale signature: nothing changed.</summary>
+    BadSignature = 1,
+
+    /// <summary>Signed, but not a body this provider sends.</summary>
+    Malformed = 2,
+
+    /// <summary>No session has an attempt with that reference.</summary>
+    UnknownReference = 3,
+
+    UnknownProvider = 4,
+}

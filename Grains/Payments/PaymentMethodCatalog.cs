@@ -1,0 +1,53 @@
+using Microsoft.Extensions.Options;
+using PaySessions.Grains.Sessions;
+
+namespace PaySessions.Grains.Payments;
+
+/// <summary>One method of the catalogue (<c>PaySessions:PaymentMethods</c>).</summary>
+public sealed class PaymentMethodOptions
+{
+    public string Id { get; set; } = "";
+
+    /// <summary>The configured provider (<c>PaySessions:Providers:&lt;name&gt;</c>) that handles it.</summary>
+    public string Provider { get; set; } = "";
+
+    public PaymentMethodKind Kind { get; set; } = PaymentMethodKind.Redirect;
+
+    public string DisplayName { get; set; } = "";
+
+    /// <summary>Currencies it accepts; empty means any.</summary>
+    public List<string> Currencies { get; set; } = [];
+
+    /// <summary>Smallest and largest amounts in minor units; null means no bound.</summary>
+    public long? MinAmount { get; set; }
+
+    public long? MaxAmount { get; set; }
+}
+
+public sealed class PaymentMethodCatalogOptions
+{
+    public const string Section = "PaySessions:PaymentMethods";
+
+    public List<PaymentMethodOptions> Methods { get; set; } = [];
+}
+
+/// <summary>The payment methods this deployment offers and which of them fit a session.</summary>
+public sealed class PaymentMethodCatalog(IOptions<PaymentMethodCatalogOptions> options, PaymentProviders providers)
+{
+    /// <summary>Methods among <paramref name="enabled"/> whose provider is configured and that fit currency and amount.</summary>
+    public IReadOnlyList<AvailablePaymentMethod> Available(IEnumerable<string> enabled, string currency, long amount)
+    {
+        var wanted = enabled.ToHashSet(StringComparer.Ordinal);
+        return
+        [
+            .. options.Value.Methods
+                .Where(m => wanted.Contains(m.Id) && providers.IsConfigured(m.Provider) && Fits(m, currency, amount))
+                .Select(m => new AvailablePaymentMethod(m.Id, m.DisplayName.Length > 0 ? m.DisplayName : m.Id, m.Provider, m.Kind)),
+        ];
+    }
+
+    private static bool Fits(PaymentMethodOptions method, string currency, long amount) =>
+        (method.Currencies.Count == 0 || method.Currencies.Contains(currency, StringComparer.OrdinalIgnoreCase))
+        && (method.MinAmount is null || amount >= method.MinAmount)
+        && (method.MaxAmount is null || amount <= method.MaxAmount);
+}

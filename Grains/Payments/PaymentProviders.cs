@@ -1,0 +1,87 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace PaySessions.Grains.Payments;
+
+/// <summary>One provider's settings (<c>PaySessions:Providers:&lt;name&gt;</c>).</summary>
+public sealed class ProviderOptions
+{
+    /// <summary><c>sandbox</c> (built in).</summary>
+    public string Type { get; set; } = "";
+
+    /// <summary>The shared secret its webhooks are signed with (HMAC-SHA256).</summary>
+    public string WebhookSecret { get; set; } = "";
+}
+
+public sealed class PaymentProvidersOptions
+{
+    public const string Section = "PaySessions:Providers";
+
+    /// <summary>Where customers and providers reach this service, e.g. <c>https://pay.example.com</c>.</summary>
+    public string PublicBaseUrl { get; set; } = "http://localhost:5080";
+
+    public Dictionary<string, ProviderOptions> Providers { get; set; } = new(StringComparer.Ordinal);
+}
+
+/// <summary>A payment provider behind one interface: start a payment, and read its webhooks.</summary>
+public interface IPaymentProvider
+{
+    string Name { get; }
+
+    Task<ProviderInitiation> InitiateAsync(ProviderPaymentRequest request, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Verifies the webhook's signature (constant time, within the replay window) and reads it;
+    /// null when the signature does not hold, and <see cref="ProviderWebhook.Malformed"/> when a
+    /// signed body is not one this provider sends.
+    /// </summary>
+    ProviderWebhook? ReadWebhook(string? signature, ReadOnlySpan<byte> body, DateTimeOffset now);
+}
+
+public sealed record ProviderPaymentRequest(
+    string SessionId,
+    string PaymentMethodId,
+    long Amount,
+    string Currency,
+    string? Description);
+
+/// <summary>A started payment (reference and where to send the customer) or why it could not start.</summary>
+public sealed record ProviderInitiation(string? Reference, string? RedirectUrl, string? ErrorMessage, string? ErrorType)
+{
+    public bool Succeeded => Reference is not null;
+
+    public static ProviderInitiation Started(string reference, string? redirectUrl) => new(reference, redirectUrl, null, null);
+
+    public static ProviderInitiation Failed(string message, string errorType) => new(null, null, message, errorType);
+}
+
+public sealed record ProviderWebhook(string Reference, bool Succeeded, string? PaymentId, string? Reason)
+{
+    public static readonly ProviderWebhook Malformed = new("", false, null, null);
+}
+
+/// <summary>The configured providers by name.</summary>
+public sealed class PaymentProviders(IOptions<PaymentProvidersOptions> options, IServiceProvider services)
+{
+    private readonly Dictionary<string, IPaymentProvider> _providers = Build(options.Value, services);
+
+    public bool IsConfigured(string name) => _providers.ContainsKey(name);
+
+    public IPaymentProvider? Find(string name) => _providers.GetValueOrDefault(name);
+
+    private static Dictionary<string, IPaymentProvider> Build(PaymentProvidersOptions options, IServiceProvider services)
+    {
+        var built = new Dictionary<string, IPaymentProvider>(StringComparer.Ordinal);
+        foreach (var (name, provider) in options.Providers)
+        {
+            built[name] = provider.Type switch
+            {
+                "sandbox" => ActivatorUtilities.CreateInstance<SandboxProvider>(services, name, provider, options),
+                _ => throw new OptionsValidationException(PaymentProvidersOptions.Section, typeof(ProviderOptions),
+                    [$"Provider '{name}' has unknown type '{provider.Type}'."]),
+            };
+        }
+
+        return built;
+    }
+}

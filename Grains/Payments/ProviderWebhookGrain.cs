@@ -1,0 +1,52 @@
+using Microsoft.Extensions.Logging;
+using Orleans.Concurrency;
+using PaySessions.Grains.EventStore;
+using PaySessions.Grains.Sessions;
+
+namespace PaySessions.Grains.Payments;
+
+/// <summary>
+/// Verifies a provider's webhook and routes it, through the durable reference index, to the
+/// session grain that started the attempt. Stateless: any silo can take any delivery.
+/// </summary>
+[StatelessWorker]
+public sealed partial class ProviderWebhookGrain(
+    PaymentProviders providers,
+    ISessionIndex index,
+    TimeProvider clock,
+    ILogger<ProviderWebhookGrain> logger)
+    : Grain, IProviderWebhookGrain
+{
+    public async Task<ProviderWebhookOutcome> Receive(string? signature, byte[] body)
+    {
+        var name = this.GetPrimaryKeyString();
+        if (providers.Find(name) is not { } provider)
+        {
+            return ProviderWebhookOutcome.UnknownProvider;
+        }
+
+        var webhook = provider.ReadWebhook(signature, body, clock.GetUtcNow());
+        if (webhook is null)
+        {
+            LogBadSignature(logger, name);
+            return ProviderWebhookOutcome.BadSignature;
+        }
+
+        if (ReferenceEquals(webhook, ProviderWebhook.Malformed))
+        {
+            return ProviderWebhookOutcome.Malformed;
+        }
+
+        if (await index.FindByProviderReferenceAsync(name, webhook.Reference) is not { } sessionId)
+        {
+            return ProviderWebhookOutcome.UnknownReference;
+        }
+
+        var outcome = await GrainFactory.GetGrain<IPaymentSessionGrain>(sessionId).ReportPayment(
+            new ProviderPaymentReport(name, webhook.Reference, webhook.Succeeded, webhook.PaymentId, webhook.Reason));
+        return outcome == PaymentReportOutcome.UnknownReference ? ProviderWebhookOutcome.UnknownReference : ProviderWebhookOutcome.Accepted;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Refused a webhook for provider {Provider}: bad or stale signature")]
+    private static partial void LogBadSignature(ILogger logger, string provider);
+}

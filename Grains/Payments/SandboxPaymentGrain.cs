@@ -1,0 +1,99 @@
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace PaySessions.Grains.Payments;
+
+/// <summary>
+/// The sandbox's own record of one payment. Deciding it sends the signed webhook to this service's
+/// <c>/webhooks/{provider}</c> over real HTTP, as an outside provider would.
+/// </summary>
+public sealed partial class SandboxPaymentGrain(
+    [PersistentState("sandbox", StorageNames.Merchants)] IPersistentState<SandboxPayment> record,
+    IHttpClientFactory http,
+    IOptions<PaymentProvidersOptions> options,
+    TimeProvider clock,
+    ILogger<SandboxPaymentGrain> logger)
+    : Grain, ISandboxPaymentGrain
+{
+    public const string HttpClientName = "sandbox-webhooks";
+
+    public async Task Open(SandboxPayment payment)
+    {
+        if (!record.RecordExists)
+        {
+            record.State = payment with { Status = "pending", PaymentId = null };
+            await record.WriteStateAsync();
+        }
+    }
+
+    public Task<SandboxPayment?> GetPayment() => Task.FromResult(record.RecordExists ? record.State : null);
+
+    public async Task<SandboxDecision> Decide(bool approve)
+    {
+        if (!record.RecordExists)
+        {
+            return SandboxDecision.NotFound;
+        }
+
+        var wanted = approve ? "approved" : "declined";
+        if (record.State.Status == "pending")
+        {
+            record.State = record.State with
+            {
+                Status = wanted,
+                PaymentId = approve ? "sbxpay_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12)) : null,
+            };
+            await record.WriteStateAsync();
+        }
+        else if (record.State.Status != wanted)
+        {
+            return SandboxDecision.AlreadyDecided;
+        }
+
+        return await SendWebhook() ? (approve ? SandboxDecision.Approved : SandboxDecision.Declined) : SandboxDecision.WebhookNotDelivered;
+    }
+
+    private async Task<bool> SendWebhook()
+    {
+        var (name, provider) = options.Value.Providers.First(p => p.Value.Type == SandboxProvider.Type);
+        var payment = record.State;
+        var approved = payment.Status == "approved";
+        var body = JsonSerializer.SerializeToUtf8Bytes(
+            new SandboxWebhook(
+                approved ? SandboxWebhook.Succeeded : SandboxWebhook.Failed,
+                payment.Reference,
+                payment.PaymentId,
+                approved ? null : "declined_by_customer",
+                payment.Amount,
+                payment.Currency),
+            SandboxWebhook.Json);
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"{options.Value.PublicBaseUrl.TrimEnd('/')}/webhooks/{name}")
+        {
+            Content = new ByteArrayContent(body) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } },
+        };
+        request.Headers.Add("Webhook-Signature", WebhookSignature.Sign(provider.WebhookSecret, clock.GetUtcNow(), body));
+        try
+        {
+            using var response = await http.CreateClient(HttpClientName).SendAsync(request);
+            if (response.IsSuccessStatusCode)
+            {
+                return true;
+            }
+
+            LogNotDelivered(logger, payment.Reference, (int)response.StatusCode);
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            LogNotDelivered(logger, payment.Reference, 0);
+        }
+
+        return false;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Sandbox webhook for {Reference} was not accepted (HTTP {Status})")]
+    private static partial void LogNotDelivered(ILogger logger, string reference, int status);
+}

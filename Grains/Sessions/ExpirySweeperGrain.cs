@@ -1,0 +1,66 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using PaySessions.Grains.EventStore;
+
+namespace PaySessions.Grains.Sessions;
+
+/// <summary>
+/// The expiry sweep. Each tick pages through open sessions past their time (oldest first, from the
+/// partial index on the projection) and asks each grain to expire itself; the grain decides from
+/// its own log, so a stale projection row or a duplicate tick does no harm.
+/// </summary>
+public sealed partial class ExpirySweeperGrain(
+    ISessionIndex index,
+    TimeProvider clock,
+    IOptions<PaymentSessionOptions> options,
+    ILogger<ExpirySweeperGrain> logger)
+    : Grain, IExpirySweeperGrain, IRemindable
+{
+    private const string Reminder = "expiry-sweep";
+    private const int Concurrency = 32;
+
+    // Bounds one tick, so a backlog is worked off over several ticks instead of one endless turn.
+    private const int MaxPerTick = 20_000;
+
+    public async Task EnsureScheduled()
+    {
+        if (await this.GetReminder(Reminder) is null)
+        {
+            var period = options.Value.ExpirySweepPeriod;
+            await this.RegisterOrUpdateReminder(Reminder, period, period);
+        }
+    }
+
+    public async Task<int> SweepNow()
+    {
+        var expired = 0;
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        while (seen.Count < MaxPerTick)
+        {
+            var due = (await index.DueForExpiryAsync(clock.GetUtcNow(), options.Value.ExpirySweepBatch)).Where(seen.Add).ToList();
+            if (due.Count == 0)
+            {
+                break;
+            }
+
+            foreach (var chunk in due.Chunk(Concurrency))
+            {
+                var results = await Task.WhenAll(chunk.Select(id => GrainFactory.GetGrain<IPaymentSessionGrain>(id).ExpireIfDue()));
+                expired += results.Count(done => done);
+            }
+        }
+
+        if (expired > 0)
+        {
+            LogSwept(logger, expired);
+        }
+
+        return expired;
+    }
+
+    public Task ReceiveReminder(string reminderName, TickStatus status) =>
+        reminderName == Reminder ? SweepNow() : Task.CompletedTask;
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Expiry sweep expired {Count} sessions")]
+    private static partial void LogSwept(ILogger logger, int count);
+}
