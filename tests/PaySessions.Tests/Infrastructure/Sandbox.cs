@@ -1,0 +1,38 @@
+using System.Text;
+using System.Text.Json;
+using PaySessions.Grains.Payments;
+
+namespace PaySessions.Tests.Infrastructure;
+
+/// <summary>Plays the sandbox provider's side from a test: its secret, and webhooks signed with it.</summary>
+public static class Sandbox
+{
+    // appsettings.Development.json: the sandbox secret every Development host uses.
+    public const string Secret = "whsec_sandbox_development_only_0000";
+
+    public static string ReferenceFrom(string redirectUrl) => redirectUrl[(redirectUrl.LastIndexOf('/') + 1)..];
+
+    public static byte[] Body(string reference, bool succeeded, string? paymentId = null) =>
+        JsonSerializer.SerializeToUtf8Bytes(
+            new SandboxWebhook(succeeded ? SandboxWebhook.Succeeded : SandboxWebhook.Failed, reference, paymentId, succeeded ? null : "declined", 10000, "USD"),
+            SandboxWebhook.Json);
+
+    public static async Task<HttpResponseMessage> Deliver(HttpClient http, byte[] body, string? signature)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri("/webhooks/sandbox", UriKind.Relative))
+        {
+            Content = new ByteArrayContent(body),
+        };
+        if (signature is not null)
+        {
+            request.Headers.TryAddWithoutValidation("Webhook-Signature", signature);
+        }
+
+        return await http.SendAsync(request);
+    }
+
+    public static string Sign(byte[] body, DateTimeOffset? at = null, string secret = Secret) =>
+        WebhookSignature.Sign(secret, at ?? DateTimeOffset.UtcNow, body);
+
+    public static string Text(byte[] body) => Encoding.UTF8.GetString(body);
+}
