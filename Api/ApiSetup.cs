@@ -29,6 +29,7 @@ public static class ApiSetup
         services.AddTransient<IRequestHandler<GetSession, IResult>, GetSessionHandler>();
         services.AddTransient<IRequestHandler<GetSessionEvents, IResult>, GetSessionEventsHandler>();
         services.AddTransient<IRequestHandler<CancelSession, IResult>, CancelSessionHandler>();
+        services.AddTransient<IRequestHandler<GetSessionWebhooks, IResult>, GetSessionWebhooksHandler>();
         services.AddTransient<IRequestHandler<GetPaymentMethods, IResult>, GetPaymentMethodsHandler>();
         services.AddTransient<IRequestHandler<PaySession, IResult>, PaySessionHandler>();
         services.AddTransient<IRequestHandler<ReceiveProviderWebhook, IResult>, ReceiveProviderWebhookHandler>();
@@ -88,6 +89,7 @@ public static class ApiSetup
         sessions.MapGet("/{id}/events", GetSessionEventsEndpoint.Handle).WithName("GetSessionEvents");
         sessions.MapGet("/{id}/payment-methods", GetPaymentMethodsEndpoint.Handle).WithName("GetPaymentMethods");
         sessions.MapPost("/{id}/cancel", CancelSessionEndpoint.Handle).WithName("CancelSession");
+        sessions.MapGet("/{id}/webhooks", GetSessionWebhooksEndpoint.Handle).WithName("GetSessionWebhooks");
         sessions.MapPost("/{id}/pay", PaySessionEndpoint.Handle).AddEndpointFilter<JsonRequestBody>().WithName("PaySession");
 
         // Providers authenticate by signature, not by API key.

@@ -31,6 +31,22 @@ public interface IBusinessGrain : IGrainWithStringKey
     [Alias("GetAvailablePaymentMethods")]
     Task<IReadOnlyList<Sessions.AvailablePaymentMethod>> GetAvailablePaymentMethods(string currency, long amount);
 
+    /// <summary>
+    /// Sets where session webhooks go and issues a new signing secret, returned once (stored only
+    /// encrypted). Refuses a URL that is not absolute http(s), or (outside Development) not https
+    /// or pointing at a loopback or private address.
+    /// </summary>
+    [Alias("ConfigureWebhook")]
+    Task<WebhookConfiguration> ConfigureWebhook(string url);
+
+    /// <summary>Sets the webhook URL with a secret the caller already holds (the Development business).</summary>
+    [Alias("ImportWebhook")]
+    Task<WebhookConfiguration> ImportWebhook(string url, string secret);
+
+    /// <summary>Where this business's webhooks go and the encrypted secret they are signed with; null when none is set.</summary>
+    [Alias("GetWebhookTarget")]
+    Task<WebhookTarget?> GetWebhookTarget();
+
     /// <summary>Revokes one of this business's keys; false when the key is not one of them.</summary>
     [Alias("RevokeKey")]
     Task<bool> RevokeKey(string keyHash);
@@ -62,3 +78,16 @@ public sealed record IssuedKeys(
     [property: Id(0)] string BusinessId,
     [property: Id(1)] string PublicKey,
     [property: Id(2)] string SecretKey);
+
+[GenerateSerializer]
+[Alias("PaySessions.WebhookConfiguration")]
+public sealed record WebhookConfiguration(
+    [property: Id(0)] bool Accepted,
+    [property: Id(1)] string? Secret,
+    [property: Id(2)] string? Error);
+
+[GenerateSerializer]
+[Alias("PaySessions.WebhookTarget")]
+public sealed record WebhookTarget(
+    [property: Id(0)] string Url,
+    [property: Id(1)] string ProtectedSecret);

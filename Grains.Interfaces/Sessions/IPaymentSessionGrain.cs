@@ -35,6 +35,10 @@ public interface IPaymentSessionGrain : IGrainWithStringKey
     [Alias("ExpireIfDue")]
     Task<bool> ExpireIfDue();
 
+    /// <summary>The merchant webhooks this session caused, with every delivery attempt.</summary>
+    [Alias("GetWebhookDeliveries")]
+    Task<IReadOnlyList<WebhookDelivery>> GetWebhookDeliveries();
+
     /// <summary>The methods the customer can pay this session with.</summary>
     [Alias("GetPaymentMethods")]
     Task<IReadOnlyList<AvailablePaymentMethod>> GetPaymentMethods();

@@ -1,4 +1,5 @@
 using PaySessions.Grains.Sessions.Events;
+using PaySessions.Grains.Webhooks;
 
 namespace PaySessions.Grains.EventStore;
 
@@ -13,14 +14,16 @@ public interface IEventStore
     Task<IReadOnlyList<StoredEvent>> ReadStreamAsync(string streamId, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Appends <paramref name="events"/> after <paramref name="expectedVersion"/> and upserts the
-    /// stream's projection row, in one transaction: either every row is written or none.
+    /// Appends <paramref name="events"/> after <paramref name="expectedVersion"/>, upserts the
+    /// stream's projection row and queues the <paramref name="webhooks"/> they cause, in one
+    /// transaction: either every row is written or none.
     /// </summary>
     Task<AppendResult> AppendAsync(
         string streamId,
         int expectedVersion,
         IReadOnlyList<PaymentSessionEvent> events,
         SessionProjection projection,
+        IReadOnlyList<OutboundWebhook>? webhooks = null,
         CancellationToken cancellationToken = default);
 }
 

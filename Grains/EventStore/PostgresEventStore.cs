@@ -1,6 +1,7 @@
 using Npgsql;
 using NpgsqlTypes;
 using PaySessions.Grains.Sessions.Events;
+using PaySessions.Grains.Webhooks;
 
 namespace PaySessions.Grains.EventStore;
 
@@ -53,6 +54,12 @@ public sealed class PostgresEventStore(NpgsqlDataSource dataSource) : IEventStor
         ON CONFLICT (provider, reference) DO NOTHING
         """;
 
+    private const string QueueWebhooksSql = """
+        INSERT INTO webhook_deliveries (event_id, session_id, business_id, type, sequence, payload)
+        SELECT w.event_id, $1, w.business_id, w.type, w.sequence, w.payload::json
+        FROM unnest($2::uuid[], $3::text[], $4::text[], $5::int[], $6::text[]) AS w(event_id, business_id, type, sequence, payload)
+        """;
+
     public async Task<IReadOnlyList<StoredEvent>> ReadStreamAsync(string streamId, CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand(ReadSql);
@@ -75,6 +82,7 @@ public sealed class PostgresEventStore(NpgsqlDataSource dataSource) : IEventStor
         int expectedVersion,
         IReadOnlyList<PaymentSessionEvent> events,
         SessionProjection projection,
+        IReadOnlyList<OutboundWebhook>? webhooks = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(expectedVersion);
@@ -131,6 +139,18 @@ public sealed class PostgresEventStore(NpgsqlDataSource dataSource) : IEventStor
             index.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. initiated.Select(e => e.Provider)] });
             index.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. initiated.Select(e => e.ProviderReference)] });
             batch.BatchCommands.Add(index);
+        }
+
+        if (webhooks is { Count: > 0 })
+        {
+            var outbox = new NpgsqlBatchCommand(QueueWebhooksSql);
+            outbox.Parameters.Add(new NpgsqlParameter<string> { TypedValue = streamId });
+            outbox.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = [.. webhooks.Select(w => w.EventId)] });
+            outbox.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. webhooks.Select(w => w.BusinessId)] });
+            outbox.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. webhooks.Select(w => w.Type)] });
+            outbox.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = [.. webhooks.Select(w => w.Sequence)] });
+            outbox.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. webhooks.Select(w => w.Payload)] });
+            batch.BatchCommands.Add(outbox);
         }
 
         try

@@ -12,6 +12,8 @@ public sealed class BusinessGrain(
     [PersistentState("business", StorageNames.Merchants)] IPersistentState<BusinessGrain.BusinessRecord> record,
     IGrainFactory grains,
     PaymentMethodCatalog catalog,
+    SecretProtector secrets,
+    Microsoft.Extensions.Options.IOptions<Webhooks.WebhookOptions> webhookOptions,
     TimeProvider clock)
     : Grain, IBusinessGrain
 {
@@ -61,6 +63,35 @@ public sealed class BusinessGrain(
 
     public Task<IReadOnlyList<AvailablePaymentMethod>> GetAvailablePaymentMethods(string currency, long amount) =>
         Task.FromResult(record.RecordExists ? catalog.Available(record.State.EnabledPaymentMethods, currency, amount) : []);
+
+    public Task<WebhookConfiguration> ConfigureWebhook(string url) =>
+        SetWebhook(url, "whsec_" + RandomNumberGenerator.GetString(KeyAlphabet, KeyRandomLength));
+
+    public Task<WebhookConfiguration> ImportWebhook(string url, string secret) => SetWebhook(url, secret);
+
+    public Task<WebhookTarget?> GetWebhookTarget() =>
+        Task.FromResult(record.RecordExists && record.State.WebhookUrl is { } url && record.State.WebhookSecret is { } secret
+            ? new WebhookTarget(url, secret)
+            : null);
+
+    private async Task<WebhookConfiguration> SetWebhook(string url, string secret)
+    {
+        EnsureRegistered();
+        if (Webhooks.WebhookUrlGuard.Check(url, webhookOptions.Value.AllowPrivateNetworks) is { } refused)
+        {
+            return new WebhookConfiguration(false, null, refused);
+        }
+
+        if (string.IsNullOrWhiteSpace(secret) || secret.Length < 16)
+        {
+            return new WebhookConfiguration(false, null, "The webhook secret must be at least 16 characters.");
+        }
+
+        record.State.WebhookUrl = url;
+        record.State.WebhookSecret = secrets.Protect(secret);
+        await record.WriteStateAsync();
+        return new WebhookConfiguration(true, secret, null);
+    }
 
     public async Task<bool> RevokeKey(string keyHash)
     {
@@ -134,5 +165,12 @@ public sealed class BusinessGrain(
 
         [Id(3)]
         public List<string> EnabledPaymentMethods { get; set; } = [];
+
+        [Id(4)]
+        public string? WebhookUrl { get; set; }
+
+        /// <summary>Encrypted by <see cref="SecretProtector"/>; never stored or logged in the clear.</summary>
+        [Id(5)]
+        public string? WebhookSecret { get; set; }
     }
 }

@@ -7,6 +7,7 @@ using PaySessions.Grains.EventStore;
 using PaySessions.Grains.Merchants;
 using PaySessions.Grains.Payments;
 using PaySessions.Grains.Sessions.Events;
+using PaySessions.Grains.Webhooks;
 
 namespace PaySessions.Grains.Sessions;
 
@@ -20,6 +21,7 @@ namespace PaySessions.Grains.Sessions;
 [LogConsistencyProvider(ProviderName = StorageNames.SessionEvents)]
 public sealed partial class PaymentSessionGrain(
     IEventStore store,
+    IWebhookOutbox outbox,
     PaymentProviders providers,
     TimeProvider clock,
     IOptions<PaymentSessionOptions> options,
@@ -141,6 +143,8 @@ public sealed partial class PaymentSessionGrain(
 
         throw new InvalidOperationException($"Session {SessionId} kept changing under Cancel.");
     }
+
+    public Task<IReadOnlyList<WebhookDelivery>> GetWebhookDeliveries() => outbox.ListForSessionAsync(SessionId);
 
     public async Task<IReadOnlyList<AvailablePaymentMethod>> GetPaymentMethods()
     {
@@ -311,12 +315,17 @@ public sealed partial class PaymentSessionGrain(
         IReadOnlyList<PaymentSessionEvent> updates, int expectedVersion)
     {
         var next = State.Copy();
-        foreach (var update in updates)
+        var webhooks = new List<OutboundWebhook>();
+        for (var i = 0; i < updates.Count; i++)
         {
-            next.Apply(update);
+            next.Apply(updates[i]);
+            if (SessionWebhooks.For(SessionId, next, updates[i], expectedVersion + i + 1) is { } webhook)
+            {
+                webhooks.Add(webhook);
+            }
         }
 
-        var result = await store.AppendAsync(SessionId, expectedVersion, updates, Project(next, expectedVersion + updates.Count));
+        var result = await store.AppendAsync(SessionId, expectedVersion, updates, Project(next, expectedVersion + updates.Count), webhooks);
         if (result != AppendResult.Appended)
         {
             // A conflict: the adaptor re-reads the stream and re-checks conditional events.

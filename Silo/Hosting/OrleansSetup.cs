@@ -4,7 +4,10 @@ using Npgsql;
 using Orleans.Configuration;
 using PaySessions.Grains;
 using PaySessions.Grains.EventStore;
+using Microsoft.Extensions.Options;
+using PaySessions.Grains.Merchants;
 using PaySessions.Grains.Payments;
+using PaySessions.Grains.Webhooks;
 using PaySessions.Grains.RateLimits;
 using PaySessions.Grains.Sessions;
 
@@ -50,6 +53,21 @@ public static class OrleansSetup
             configuration.GetSection(PaymentProvidersOptions.Section).Bind(options.Providers);
         });
         services.AddHttpClient(SandboxPaymentGrain.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(10));
+
+        services.TryAddSingleton<SecretProtector>();
+        services.AddOptions<SecretOptions>().BindConfiguration(SecretOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<SecretOptions>, SecretOptionsValidator>();
+        services.AddOptions<WebhookOptions>().BindConfiguration(WebhookOptions.Section);
+        services.TryAddSingleton<IWebhookOutbox, PostgresWebhookOutbox>();
+        // Webhook URLs are the merchant's to choose: no redirects (they could lead anywhere), and
+        // every connection re-checks where the name resolves (see WebhookUrlGuard).
+        services.AddHttpClient(WebhookDispatcher.HttpClientName)
+            .ConfigurePrimaryHttpMessageHandler(provider => new SocketsHttpHandler
+            {
+                AllowAutoRedirect = false,
+                UseCookies = false,
+                ConnectCallback = WebhookUrlGuard.ConnectCallback(provider.GetRequiredService<IOptions<WebhookOptions>>().Value.AllowPrivateNetworks),
+            });
         services.AddOptions<PaymentSessionOptions>().BindConfiguration(PaymentSessionOptions.Section);
         services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.Section).ValidateOnStart();
 

@@ -16,6 +16,12 @@ public sealed class DevMerchantOptions
     public string SecretKey { get; set; } = "sk_test_devmerchant000000000000";
 
     public List<string> PaymentMethods { get; set; } = ["sandbox_card", "sandbox_wallet"];
+
+    /// <summary>Where the dev business's session webhooks go (none when empty).</summary>
+    public string? WebhookUrl { get; set; }
+
+    /// <summary>The secret they are signed with; required with a URL.</summary>
+    public string? WebhookSecret { get; set; }
 }
 
 /// <summary>
@@ -32,6 +38,14 @@ public sealed class DevMerchantSeeder(IGrainFactory grains, Microsoft.Extensions
         await business.ImportKey(dev.PublicKey);
         await business.ImportKey(dev.SecretKey);
         await business.EnablePaymentMethods(dev.PaymentMethods);
+        if (!string.IsNullOrWhiteSpace(dev.WebhookUrl))
+        {
+            var webhook = await business.ImportWebhook(dev.WebhookUrl, dev.WebhookSecret ?? "");
+            if (!webhook.Accepted)
+            {
+                throw new InvalidOperationException($"PaySessions:DevMerchant:WebhookUrl was refused: {webhook.Error}");
+            }
+        }
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

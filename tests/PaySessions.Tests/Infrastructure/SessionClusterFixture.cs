@@ -27,6 +27,8 @@ public sealed class SessionClusterFixture : IAsyncLifetime
         builder.ConfigureHostConfiguration(configuration => configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             [ConnectionStringKey] = ConnectionString,
+            ["PaySessions:Secrets:ActiveKeyId"] = "test",
+            ["PaySessions:Secrets:Keys:test"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
         }));
         builder.AddSiloBuilderConfigurator<SiloConfigurator>();
         Cluster = builder.Build();

@@ -1,0 +1,32 @@
+using MediatR;
+using Microsoft.AspNetCore.Http;
+using PaySessions.Api.Http;
+using PaySessions.Api.Merchants;
+using PaySessions.Grains.Sessions;
+
+namespace PaySessions.Api.Sessions;
+
+/// <summary><c>GET /session/{id}/webhooks</c>: the merchant webhooks of a session and each delivery attempt (secret key of the owner).</summary>
+public static class GetSessionWebhooksEndpoint
+{
+    public static Task<IResult> Handle(string id, HttpContext http, IMediator mediator) =>
+        mediator.Send(new GetSessionWebhooks(Merchant.From(http.User), id), http.RequestAborted);
+}
+
+public sealed record GetSessionWebhooks(Merchant Merchant, string SessionId) : IRequest<IResult>;
+
+public sealed class GetSessionWebhooksHandler(IGrainFactory grains) : IRequestHandler<GetSessionWebhooks, IResult>
+{
+    public async Task<IResult> Handle(GetSessionWebhooks request, CancellationToken cancellationToken)
+    {
+        if (await OwnedSession.Find(grains, request.Merchant, request.SessionId) is null)
+        {
+            return ApiErrors.SessionNotFound();
+        }
+
+        var deliveries = await grains.GetGrain<IPaymentSessionGrain>(request.SessionId).GetWebhookDeliveries();
+        return TypedResults.Ok(new WebhooksView(request.SessionId, deliveries));
+    }
+}
+
+public sealed record WebhooksView(string SessionId, IReadOnlyList<WebhookDelivery> Webhooks);

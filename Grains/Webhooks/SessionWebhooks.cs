@@ -1,0 +1,92 @@
+using System.Text;
+using System.Text.Json;
+using PaySessions.Grains.Sessions;
+using PaySessions.Grains.Sessions.Events;
+
+namespace PaySessions.Grains.Webhooks;
+
+/// <summary>A merchant webhook waiting in the outbox: written with the event that causes it.</summary>
+public sealed record OutboundWebhook(Guid EventId, string BusinessId, string Type, int Sequence, string Payload);
+
+/// <summary>
+/// Which session events merchants hear about, and the body they get:
+/// <c>{"id","type","created","sequence","data":{session_id, order_id, customer, status, amount,
+/// currency, metadata, payment}}</c>. The body is fixed when the event is appended, so every retry
+/// sends the same bytes and the same id; <c>sequence</c> (the event's version) lets a merchant drop
+/// a delivery older than one it already has.
+/// </summary>
+public static class SessionWebhooks
+{
+    public static string? TypeOf(PaymentSessionEvent @event) => @event switch
+    {
+        PaymentInitiated => "session.payment_initiated",
+        Completed => "session.completed",
+        Expired => "session.expired",
+        Canceled => "session.canceled",
+        _ => null,
+    };
+
+    /// <summary>The webhook for <paramref name="event"/> at <paramref name="version"/>, given the state right after it; null when merchants are not told.</summary>
+    public static OutboundWebhook? For(string sessionId, PaymentSessionState after, PaymentSessionEvent @event, int version)
+    {
+        if (TypeOf(@event) is not { } type || after.Facts is not { } facts)
+        {
+            return null;
+        }
+
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteString("id", "evt_" + @event.EventId.ToString("N"));
+            json.WriteString("type", type);
+            json.WriteNumber("created", @event.OccurredAt.ToUnixTimeSeconds());
+            json.WriteNumber("sequence", version);
+            json.WriteStartObject("data");
+            json.WriteString("session_id", sessionId);
+            json.WriteString("order_id", facts.OrderId);
+            json.WriteString("customer", facts.Customer);
+            json.WriteString("status", after.Status.ToName());
+            json.WriteNumber("amount", facts.Amount);
+            json.WriteString("currency", facts.Currency);
+            json.WriteStartObject("metadata");
+            foreach (var (key, value) in facts.Metadata)
+            {
+                json.WriteString(key, value);
+            }
+
+            json.WriteEndObject();
+            WritePayment(json, after, @event);
+            json.WriteEndObject();
+            json.WriteEndObject();
+        }
+
+        return new OutboundWebhook(@event.EventId, facts.BusinessId, type, version, Encoding.UTF8.GetString(buffer.ToArray()));
+    }
+
+    private static void WritePayment(Utf8JsonWriter json, PaymentSessionState after, PaymentSessionEvent @event)
+    {
+        switch (@event)
+        {
+            case PaymentInitiated initiated:
+                json.WriteStartObject("payment");
+                json.WriteString("status", "pending");
+                json.WriteString("payment_method_id", initiated.PaymentMethodId);
+                json.WriteString("provider", initiated.Provider);
+                json.WriteString("provider_reference", initiated.ProviderReference);
+                json.WriteEndObject();
+                break;
+            case Completed when after.Payment is { } payment:
+                json.WriteStartObject("payment");
+                json.WriteString("status", "succeeded");
+                json.WriteString("payment_method_id", payment.PaymentMethodId);
+                json.WriteString("provider", payment.Provider);
+                json.WriteString("provider_payment_id", payment.ProviderPaymentId);
+                json.WriteEndObject();
+                break;
+            default:
+                json.WriteNull("payment");
+                break;
+        }
+    }
+}

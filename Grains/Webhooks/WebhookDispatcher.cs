@@ -1,0 +1,151 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using PaySessions.Grains.Merchants;
+using PaySessions.Grains.Payments;
+
+namespace PaySessions.Grains.Webhooks;
+
+/// <summary>
+/// Sends merchant webhooks from the outbox, on every silo: claim due rows, POST each signed body
+/// (<c>PaySessions-Signature: t=…,v1=…</c>), record the attempt, and schedule the next one with
+/// exponential backoff (about a minute first, up to hours apart, for three days). Delivery is at
+/// least once: a crash after a merchant answered but before the row was updated sends again.
+/// </summary>
+public sealed partial class WebhookDispatcher(
+    IWebhookOutbox outbox,
+    IGrainFactory grains,
+    SecretProtector secrets,
+    IHttpClientFactory http,
+    TimeProvider clock,
+    IOptions<WebhookOptions> options,
+    ILogger<WebhookDispatcher> logger)
+    : BackgroundService
+{
+    public const string HttpClientName = "merchant-webhooks";
+    public const string SignatureHeader = "PaySessions-Signature";
+    private const int Parallelism = 8;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var settings = options.Value;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var lease = (settings.Timeout * 2) + TimeSpan.FromSeconds(30);
+                var due = await outbox.ClaimDueAsync(clock.GetUtcNow(), lease, settings.BatchSize, stoppingToken);
+                if (due.Count > 0)
+                {
+                    await Parallel.ForEachAsync(due, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = stoppingToken }, Deliver);
+                    continue;
+                }
+            }
+            catch (Exception e) when (e is NpgsqlException or TimeoutException or OrleansException)
+            {
+                LogLoopFailed(logger, e);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+
+            try
+            {
+                await Task.Delay(settings.PollInterval, clock, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    private async ValueTask Deliver(ClaimedWebhook delivery, CancellationToken cancellationToken)
+    {
+        var target = await grains.GetGrain<IBusinessGrain>(delivery.BusinessId).GetWebhookTarget();
+        if (target is null)
+        {
+            // No endpoint configured: nothing to send, now or later.
+            await outbox.RecordAsync(delivery, clock.GetUtcNow(), null, "skipped", null, cancellationToken);
+            return;
+        }
+
+        var attempt = await Send(target, delivery, cancellationToken);
+        var now = clock.GetUtcNow();
+        if (attempt.StatusCode is >= 200 and < 300)
+        {
+            await outbox.RecordAsync(delivery, now, attempt, "delivered", null, cancellationToken);
+            return;
+        }
+
+        var retryAt = now + Backoff(delivery.Attempts + 1);
+        var givingUp = retryAt > delivery.CreatedAt + options.Value.GiveUpAfter;
+        await outbox.RecordAsync(delivery, now, attempt, givingUp ? "failed" : "pending", givingUp ? null : retryAt, cancellationToken);
+        LogAttemptFailed(logger, delivery.EventId, delivery.Attempts + 1, attempt.StatusCode ?? 0, givingUp);
+    }
+
+    private async Task<AttemptResult> Send(WebhookTarget target, ClaimedWebhook delivery, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        int Elapsed() => (int)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+
+        if (WebhookUrlGuard.Check(target.Url, options.Value.AllowPrivateNetworks) is { } refused)
+        {
+            return new AttemptResult(target.Url, null, refused, 0);
+        }
+
+        string secret;
+        try
+        {
+            secret = secrets.Unprotect(target.ProtectedSecret);
+        }
+        catch (CryptographicException)
+        {
+            return new AttemptResult(target.Url, null, "The webhook secret cannot be read with the configured keys.", 0);
+        }
+
+        var body = Encoding.UTF8.GetBytes(delivery.Payload);
+        using var request = new HttpRequestMessage(HttpMethod.Post, target.Url)
+        {
+            Content = new ByteArrayContent(body) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } },
+        };
+        request.Headers.Add(SignatureHeader, WebhookSignature.Sign(secret, clock.GetUtcNow(), body));
+        request.Headers.UserAgent.ParseAdd("PaySessions-Webhooks/1.0");
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(options.Value.Timeout);
+            using var response = await http.CreateClient(HttpClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+            return new AttemptResult(target.Url, (int)response.StatusCode, null, Elapsed());
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return new AttemptResult(target.Url, null, "timeout", Elapsed());
+        }
+        catch (HttpRequestException e)
+        {
+            return new AttemptResult(target.Url, null, e.HttpRequestError.ToString(), Elapsed());
+        }
+    }
+
+    /// <summary>First retry after <see cref="WebhookOptions.FirstRetryDelay"/>, doubling to the maximum, with ±10% jitter.</summary>
+    private TimeSpan Backoff(int attempt)
+    {
+        var settings = options.Value;
+        var exponential = settings.FirstRetryDelay.TotalMilliseconds * Math.Pow(2, Math.Min(attempt - 1, 30));
+        var capped = Math.Min(exponential, settings.MaxRetryDelay.TotalMilliseconds);
+        return TimeSpan.FromMilliseconds(capped * (0.9 + (Random.Shared.NextDouble() * 0.2)));
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook dispatch loop failed; retrying")]
+    private static partial void LogLoopFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Webhook {EventId} attempt {Attempt} failed (HTTP {Status}); gave up: {GaveUp}")]
+    private static partial void LogAttemptFailed(ILogger logger, Guid eventId, int attempt, int status, bool gaveUp);
+}

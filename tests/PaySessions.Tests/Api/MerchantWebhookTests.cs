@@ -1,0 +1,128 @@
+using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
+using PaySessions.Grains.Merchants;
+using PaySessions.Grains.Payments;
+using PaySessions.Tests.Infrastructure;
+
+namespace PaySessions.Tests.Api;
+
+/// <summary>A host of its own that retries webhooks after a second instead of a minute.</summary>
+public sealed class MerchantWebhookTests : IAsyncLifetime
+{
+    private readonly ApiFixture _api = new();
+
+    public Task InitializeAsync() => _api.InitializeWith(new Dictionary<string, string?>
+    {
+        ["PaySessions:Webhooks:PollInterval"] = "00:00:00.100",
+        ["PaySessions:Webhooks:FirstRetryDelay"] = "00:00:00.500",
+    });
+
+    public Task DisposeAsync() => _api.DisposeAsync();
+
+    [Fact]
+    public async Task The_whole_loop_ends_with_signed_webhooks_at_the_merchant()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var (keys, secret) = await MerchantWithWebhook(receiver.Url);
+        var id = await Create(keys.SecretKey);
+        var pay = await Bodies.Json(await _api.Post($"/session/{id}/pay", keys.SecretKey, """{"paymentMethodId":"sandbox_card"}"""));
+        var approved = await _api.Host.Http.PostAsync(new Uri(pay["redirect_url"]!.GetValue<string>() + "/approve"), null);
+        Assert.Equal(HttpStatusCode.OK, approved.StatusCode);
+
+        var deliveries = await receiver.WaitFor(d => d.Count >= 2, TimeSpan.FromSeconds(20));
+
+        Assert.Equal(2, deliveries.Count);
+        foreach (var delivery in deliveries)
+        {
+            Assert.True(WebhookSignature.Verify(delivery.Signature, secret, Encoding.UTF8.GetBytes(delivery.Body), DateTimeOffset.UtcNow));
+        }
+
+        var bodies = deliveries.Select(d => JsonNode.Parse(d.Body)!).OrderBy(b => b["sequence"]!.GetValue<int>()).ToList();
+        Assert.Equal(["session.payment_initiated", "session.completed"], bodies.Select(b => b["type"]!.GetValue<string>()));
+        Assert.Equal([2, 3], bodies.Select(b => b["sequence"]!.GetValue<int>()));
+        var completed = bodies[1]!;
+        Assert.Matches("^evt_[0-9a-f]{32}$", completed["id"]!.GetValue<string>());
+        Assert.Equal(id, completed["data"]!["session_id"]!.GetValue<string>());
+        Assert.Equal("completed", completed["data"]!["status"]!.GetValue<string>());
+        Assert.Equal(10000, completed["data"]!["amount"]!.GetValue<long>());
+        Assert.Equal("premium", completed["data"]!["metadata"]!["plan"]!.GetValue<string>());
+        Assert.Equal("succeeded", completed["data"]!["payment"]!["status"]!.GetValue<string>());
+        Assert.Equal("sandbox", completed["data"]!["payment"]!["provider"]!.GetValue<string>());
+
+        var log = await Bodies.Json(await _api.Get($"/session/{id}/webhooks", keys.SecretKey));
+        Assert.All(log["webhooks"]!.AsArray(), w => Assert.Equal("delivered", w!["status"]!.GetValue<string>()));
+    }
+
+    [Fact]
+    public async Task A_receiver_failing_twice_then_succeeding_gets_the_same_event_id_each_time()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync(failFirst: 2);
+        var (keys, _) = await MerchantWithWebhook(receiver.Url);
+        var id = await Create(keys.SecretKey);
+
+        Assert.Equal(HttpStatusCode.OK, (await _api.Post($"/session/{id}/cancel", keys.SecretKey, "")).StatusCode);
+        var deliveries = await receiver.WaitFor(d => d.Any(x => x.AnsweredWith == 200), TimeSpan.FromSeconds(30));
+
+        Assert.Equal([500, 500, 200], deliveries.Select(d => d.AnsweredWith));
+        var ids = deliveries.Select(d => JsonNode.Parse(d.Body)!["id"]!.GetValue<string>()).Distinct().ToList();
+        Assert.Single(ids);
+        Assert.Single(deliveries.Select(d => d.Body).Distinct());
+        Assert.Equal("session.canceled", JsonNode.Parse(deliveries[0].Body)!["type"]!.GetValue<string>());
+
+        var log = await Bodies.Json(await _api.Get($"/session/{id}/webhooks", keys.SecretKey));
+        var webhook = Assert.Single(log["webhooks"]!.AsArray())!;
+        Assert.Equal(ids[0], webhook["id"]!.GetValue<string>());
+        Assert.Equal("delivered", webhook["status"]!.GetValue<string>());
+        Assert.Equal([500, 500, 200], webhook["attempts"]!.AsArray().Select(a => a!["status_code"]!.GetValue<int>()));
+    }
+
+    [Fact]
+    public async Task A_business_without_a_webhook_url_has_its_deliveries_skipped()
+    {
+        var keys = await _api.NewBusiness();
+        var id = await Create(keys.SecretKey);
+        await _api.Post($"/session/{id}/cancel", keys.SecretKey, "");
+
+        var status = "";
+        for (var i = 0; i < 100 && status != "skipped"; i++)
+        {
+            await Task.Delay(100);
+            var log = await Bodies.Json(await _api.Get($"/session/{id}/webhooks", keys.SecretKey));
+            status = log["webhooks"]!.AsArray().SingleOrDefault()?["status"]?.GetValue<string>() ?? "";
+        }
+
+        Assert.Equal("skipped", status);
+    }
+
+    [Fact]
+    public async Task The_webhook_secret_is_stored_encrypted()
+    {
+        var (keys, secret) = await MerchantWithWebhook("http://127.0.0.1:9/hooks");
+
+        await using var db = await TestDatabase.OpenDataSourceAsync();
+        await using var command = db.CreateCommand("SELECT payload_binary FROM orleans_storage WHERE grain_id_extension_string = $1");
+        command.Parameters.Add(new Npgsql.NpgsqlParameter<string> { TypedValue = keys.BusinessId });
+        var stored = (byte[])(await command.ExecuteScalarAsync())!;
+
+        Assert.DoesNotContain(secret, Encoding.UTF8.GetString(stored), StringComparison.Ordinal);
+        Assert.Contains("http://127.0.0.1:9/hooks", Encoding.UTF8.GetString(stored), StringComparison.Ordinal);
+    }
+
+    private async Task<(IssuedKeys Keys, string Secret)> MerchantWithWebhook(string url)
+    {
+        var keys = await _api.NewBusiness("Webhook Shop");
+        var business = _api.Host.Grains.GetGrain<IBusinessGrain>(keys.BusinessId);
+        await business.EnablePaymentMethods(["sandbox_card"]);
+        var configured = await business.ConfigureWebhook(url);
+        Assert.True(configured.Accepted, configured.Error);
+        return (keys, configured.Secret!);
+    }
+
+    private async Task<string> Create(string key)
+    {
+        var response = await _api.Post("/session", key, Bodies.SeedExample().ToJsonString());
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return (await Bodies.Json(response))["session_id"]!.GetValue<string>();
+    }
+}
