@@ -75,7 +75,7 @@ public sealed class CreateSessionTests(ApiFixture api)
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Equal("""{"error":"Unauthorized"}""", await response.Content.ReadAsStringAsync());
-        Assert.Equal(0, await ApiFixture.SessionRows(ApiFixture.DevBusiness, orderId));
+        Assert.Equal(0, await api.SessionRows(ApiFixture.DevBusiness, orderId));
     }
 
     [Fact]
@@ -153,7 +153,7 @@ public sealed class CreateSessionTests(ApiFixture api)
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var actual = await response.Content.ReadAsStringAsync();
         Assert.True(JsonNode.DeepEquals(JsonNode.Parse(expected), JsonNode.Parse(actual)), $"expected {expected}, got {actual}");
-        Assert.Equal(0, await ApiFixture.SessionRows(ApiFixture.DevBusiness, orderId));
+        Assert.Equal(0, await api.SessionRows(ApiFixture.DevBusiness, orderId));
     }
 
     [Fact]
@@ -242,7 +242,7 @@ public sealed class CreateSessionTests(ApiFixture api)
 
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
         Assert.Equal("""{"error":"Request body too large"}""", await response.Content.ReadAsStringAsync());
-        Assert.Equal(0, await ApiFixture.SessionRows(ApiFixture.DevBusiness, body["order_id"]!.GetValue<string>()));
+        Assert.Equal(0, await api.SessionRows(ApiFixture.DevBusiness, body["order_id"]!.GetValue<string>()));
     }
 
     [Fact]
@@ -293,7 +293,7 @@ public sealed class CreateSessionTests(ApiFixture api)
 
         Assert.Equal(HttpStatusCode.BadRequest, again.StatusCode);
         Assert.Equal("""{"order_id":["The order id has already been taken."]}""", await again.Content.ReadAsStringAsync());
-        Assert.Equal(1, await ApiFixture.SessionRows(ApiFixture.DevBusiness, body["order_id"]!.GetValue<string>()));
+        Assert.Equal(1, await api.SessionRows(ApiFixture.DevBusiness, body["order_id"]!.GetValue<string>()));
     }
 
     [Fact]
@@ -313,7 +313,7 @@ public sealed class CreateSessionTests(ApiFixture api)
             Assert.Equal("""{"order_id":["The order id has already been taken."]}""", await response.Content.ReadAsStringAsync());
         }
 
-        Assert.Equal(1, await ApiFixture.SessionRows(ApiFixture.DevBusiness, orderId));
+        Assert.Equal(1, await api.SessionRows(ApiFixture.DevBusiness, orderId));
     }
 
     [Fact]
@@ -339,7 +339,7 @@ public sealed class CreateSessionTests(ApiFixture api)
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("""{"error":"Payment method not found"}""", await response.Content.ReadAsStringAsync());
-        Assert.Equal(0, await ApiFixture.SessionRows(ApiFixture.DevBusiness, body["order_id"]!.GetValue<string>()));
+        Assert.Equal(0, await api.SessionRows(ApiFixture.DevBusiness, body["order_id"]!.GetValue<string>()));
     }
 
     [Fact]

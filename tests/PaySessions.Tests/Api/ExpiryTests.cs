@@ -64,9 +64,9 @@ public sealed class ExpiryTests : IAsyncLifetime
         return (await Bodies.Json(response))["session_id"]!.GetValue<string>();
     }
 
-    private static async Task<string> ProjectedStatus(string id)
+    private async Task<string> ProjectedStatus(string id)
     {
-        await using var db = await TestDatabase.OpenDataSourceAsync();
+        await using var db = NpgsqlDataSource.Create(_api.Host.ConnectionString);
         await using var command = db.CreateCommand("SELECT status FROM sessions WHERE session_id = $1");
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = id });
         return (string)(await command.ExecuteScalarAsync())!;

@@ -41,7 +41,7 @@ public sealed class RateLimitTests : IAsyncLifetime
         Assert.InRange(retryAfter, 1, 60);
         Assert.Equal(retryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture), limited.Headers.GetValues("Retry-After").Single());
         Assert.Equal(["error", "message", "type", "retry_after"], json.Select(p => p.Key));
-        Assert.Equal(0, await ApiFixture.SessionRows(ApiFixture.DevBusiness, body["order_id"]!.GetValue<string>()));
+        Assert.Equal(0, await _api.SessionRows(ApiFixture.DevBusiness, body["order_id"]!.GetValue<string>()));
     }
 
     [Fact]

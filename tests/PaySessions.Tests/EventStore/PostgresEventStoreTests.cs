@@ -13,7 +13,7 @@ public sealed class PostgresEventStoreTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _db = await TestDatabase.OpenDataSourceAsync();
+        _db = await TestDatabase.OpenAsync("event_store_tests");
         _store = new PostgresEventStore(_db);
     }
 

@@ -28,7 +28,7 @@ public sealed class SiloHostTests
         await using var host = await TestHost.StartAsync();
 
         var rows = await Query(
-            "SELECT status, proxy_port FROM orleans_membership WHERE deployment_id = $1",
+            host.Identity, "SELECT status, proxy_port FROM orleans_membership WHERE deployment_id = $1",
             host.Identity.ClusterId,
             reader => (Status: reader.GetInt32(0), Gateway: reader.GetInt32(1)));
 
@@ -53,7 +53,7 @@ public sealed class SiloHostTests
 
         Assert.Equivalent(written, read, strict: true);
         Assert.Single(await Query(
-            "SELECT version FROM orleans_storage WHERE service_id = $1 AND grain_id_extension_string = $2",
+            identity, "SELECT version FROM orleans_storage WHERE service_id = $1 AND grain_id_extension_string = $2",
             [identity.ServiceId, business],
             reader => reader.GetInt32(0)));
     }
@@ -93,20 +93,20 @@ public sealed class SiloHostTests
         }
 
         const string reminderSql = "SELECT version FROM orleans_reminders WHERE service_id = $1 AND reminder_name = 'expiry-sweep'";
-        var written = Assert.Single(await Query(reminderSql, identity.ServiceId, reader => reader.GetInt32(0)));
-        Assert.Equal("created", await ProjectedStatus(id));
+        var written = Assert.Single(await Query(identity, reminderSql, identity.ServiceId, reader => reader.GetInt32(0)));
+        Assert.Equal("created", await ProjectedStatus(identity, id));
 
         // The session is never touched again: only the sweep, fired by the reminder the first
         // silo registered, can expire it (the second silo finds the reminder and leaves it as is).
         await using var second = await TestHost.StartAsync(identity, settings);
-        var status = await Eventually(() => ProjectedStatus(id), s => s == "expired", TimeSpan.FromSeconds(60));
+        var status = await Eventually(() => ProjectedStatus(identity, id), s => s == "expired", TimeSpan.FromSeconds(60));
 
         Assert.Equal("expired", status);
-        Assert.Equal(written, Assert.Single(await Query(reminderSql, identity.ServiceId, reader => reader.GetInt32(0))));
+        Assert.Equal(written, Assert.Single(await Query(identity, reminderSql, identity.ServiceId, reader => reader.GetInt32(0))));
     }
 
-    private static async Task<string> ProjectedStatus(string sessionId) =>
-        Assert.Single(await Query("SELECT status FROM sessions WHERE session_id = $1", sessionId, reader => reader.GetString(0)));
+    private static async Task<string> ProjectedStatus(ClusterIdentity identity, string sessionId) =>
+        Assert.Single(await Query(identity, "SELECT status FROM sessions WHERE session_id = $1", sessionId, reader => reader.GetString(0)));
 
     private static async Task<T> Eventually<T>(Func<Task<T>> read, Func<T, bool> done, TimeSpan within)
     {
@@ -123,11 +123,12 @@ public sealed class SiloHostTests
         }
     }
 
-    private static Task<List<T>> Query<T>(string sql, string parameter, Func<NpgsqlDataReader, T> map) => Query(sql, [parameter], map);
+    private static Task<List<T>> Query<T>(ClusterIdentity identity, string sql, string parameter, Func<NpgsqlDataReader, T> map) =>
+        Query(identity, sql, [parameter], map);
 
-    private static async Task<List<T>> Query<T>(string sql, string[] parameters, Func<NpgsqlDataReader, T> map)
+    private static async Task<List<T>> Query<T>(ClusterIdentity identity, string sql, string[] parameters, Func<NpgsqlDataReader, T> map)
     {
-        await using var db = await TestDatabase.OpenDataSourceAsync();
+        await using var db = await TestDatabase.OpenAsync(identity.Database);
         await using var command = db.CreateCommand(sql);
         foreach (var parameter in parameters)
         {

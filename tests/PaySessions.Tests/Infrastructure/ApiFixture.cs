@@ -51,9 +51,9 @@ public sealed class ApiFixture : IAsyncLifetime
     }
 
     /// <summary>How many sessions rows a business has for an order id: the "writes nothing" check.</summary>
-    public static async Task<long> SessionRows(string businessId, string orderId)
+    public async Task<long> SessionRows(string businessId, string orderId)
     {
-        await using var db = await TestDatabase.OpenDataSourceAsync();
+        await using var db = NpgsqlDataSource.Create(Host.ConnectionString);
         await using var command = db.CreateCommand("SELECT count(*) FROM sessions WHERE business_id = $1 AND order_id = $2");
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = businessId });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = orderId });

@@ -22,7 +22,7 @@ public sealed class SessionClusterFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        ConnectionString = await TestDatabase.GetConnectionStringAsync();
+        ConnectionString = await TestDatabase.CreateAsync("session_cluster");
         var builder = new TestClusterBuilder(initialSilosCount: 1);
         builder.ConfigureHostConfiguration(configuration => configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {

@@ -5,33 +5,73 @@ using PaySessions.Silo.Database;
 namespace PaySessions.Tests.Infrastructure;
 
 /// <summary>
-/// One PostgreSQL for the whole test run: <c>PAYSESSIONS_TEST_DB</c> when set, otherwise a
-/// throwaway cluster started from the machine's binaries in a temporary folder, migrated once
-/// and stopped when the test process exits. It never skips: no database is a failure.
+/// One PostgreSQL server for the whole test run: <c>PAYSESSIONS_TEST_DB</c> when set (a role that
+/// may create databases), otherwise a throwaway cluster started from the machine's binaries in a
+/// temporary folder and stopped when the test process exits. It never skips: no database is a
+/// failure. The schema is migrated once into a template; each cluster of a test gets its own
+/// database cloned from it, because one database is one deployment (its expiry sweep and webhook
+/// dispatcher serve every session in it).
 /// </summary>
 public static class TestDatabase
 {
-    private static readonly Lazy<Task<string>> Started = new(StartAsync);
+    private const string Template = "paysessions_template";
+    private static readonly Lazy<Task<string>> Server = new(StartAsync);
+    private static readonly SemaphoreSlim Creating = new(1, 1);
     private static LocalPostgres? _local;
 
-    public static Task<string> GetConnectionStringAsync() => Started.Value;
+    /// <summary>A fresh, migrated database named <paramref name="name"/> (created on first use).</summary>
+    public static async Task<string> CreateAsync(string name)
+    {
+        var server = await Server.Value;
+        var connectionString = new NpgsqlConnectionStringBuilder(server) { Database = name }.ConnectionString;
+        await Creating.WaitAsync();
+        try
+        {
+            await using var admin = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(server) { Database = "postgres", Pooling = false }.ConnectionString);
+            await admin.OpenAsync();
+            await using var exists = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = $1", admin);
+            exists.Parameters.Add(new NpgsqlParameter<string> { TypedValue = name });
+            if (await exists.ExecuteScalarAsync() is null)
+            {
+                await using var create = new NpgsqlCommand($"CREATE DATABASE \"{name}\" TEMPLATE {Template}", admin);
+                await create.ExecuteNonQueryAsync();
+            }
+        }
+        finally
+        {
+            Creating.Release();
+        }
 
-    public static async Task<NpgsqlDataSource> OpenDataSourceAsync() =>
-        NpgsqlDataSource.Create(await GetConnectionStringAsync());
+        return connectionString;
+    }
+
+    public static async Task<NpgsqlDataSource> OpenAsync(string name) => NpgsqlDataSource.Create(await CreateAsync(name));
 
     private static async Task<string> StartAsync()
     {
-        var connectionString = Environment.GetEnvironmentVariable("PAYSESSIONS_TEST_DB");
-        if (string.IsNullOrWhiteSpace(connectionString))
+        var server = Environment.GetEnvironmentVariable("PAYSESSIONS_TEST_DB");
+        if (string.IsNullOrWhiteSpace(server))
         {
             var directory = Path.Combine(Path.GetTempPath(), $"paysessions-tests-{Environment.ProcessId}-{Guid.NewGuid():N}"[..40]);
             _local = await LocalPostgres.StartAsync(directory, NullLogger.Instance);
-            connectionString = _local.ConnectionString;
+            server = _local.ConnectionString;
             AppDomain.CurrentDomain.ProcessExit += (_, _) => Stop(directory);
         }
 
-        await DatabaseMigrator.MigrateAsync(connectionString, NullLogger.Instance);
-        return connectionString;
+        // The template is built afresh each run, then nobody connects to it again (cloning needs that).
+        var templateConnection = new NpgsqlConnectionStringBuilder(server) { Database = Template, Pooling = false }.ConnectionString;
+        await using (var admin = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(server) { Database = "postgres", Pooling = false }.ConnectionString))
+        {
+            await admin.OpenAsync();
+            await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {Template} WITH (FORCE)", admin);
+            await drop.ExecuteNonQueryAsync();
+            await using var create = new NpgsqlCommand($"CREATE DATABASE {Template}", admin);
+            await create.ExecuteNonQueryAsync();
+        }
+
+        await DatabaseMigrator.MigrateAsync(templateConnection, NullLogger.Instance);
+        NpgsqlConnection.ClearAllPools();
+        return server;
     }
 
     private static void Stop(string directory)

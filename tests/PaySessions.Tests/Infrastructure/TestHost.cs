@@ -19,15 +19,19 @@ public sealed class TestHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private TestHost(WebApplication app, Uri baseAddress, ClusterIdentity identity)
+    private TestHost(WebApplication app, Uri baseAddress, ClusterIdentity identity, string connectionString)
     {
         _app = app;
+        ConnectionString = connectionString;
         BaseAddress = baseAddress;
         Identity = identity;
         Http = new HttpClient { BaseAddress = baseAddress };
     }
 
     public Uri BaseAddress { get; }
+
+    /// <summary>The database of this host's cluster (see <see cref="ClusterIdentity.Database"/>).</summary>
+    public string ConnectionString { get; }
 
     public ClusterIdentity Identity { get; }
 
@@ -40,7 +44,7 @@ public sealed class TestHost : IAsyncDisposable
     public static async Task<TestHost> StartAsync(ClusterIdentity? identity = null, IDictionary<string, string?>? settings = null)
     {
         identity ??= ClusterIdentity.New();
-        var connectionString = await TestDatabase.GetConnectionStringAsync();
+        var connectionString = await TestDatabase.CreateAsync(identity.Database);
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
             EnvironmentName = Environments.Development,
@@ -68,7 +72,7 @@ public sealed class TestHost : IAsyncDisposable
         await app.StartAsync();
 
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new TestHost(app, new Uri(address), identity);
+        return new TestHost(app, new Uri(address), identity, connectionString);
     }
 
     public async ValueTask DisposeAsync()
@@ -86,9 +90,14 @@ public sealed class TestHost : IAsyncDisposable
     }
 }
 
-/// <summary>Which cluster a host joins; reminders and grain state are keyed by the service id.</summary>
+/// <summary>
+/// Which cluster a host joins, and its database: hosts with one identity share a database (a
+/// restart, a second node); hosts of different identities never see each other's rows.
+/// </summary>
 public sealed record ClusterIdentity(string ClusterId, string ServiceId)
 {
+    public string Database => "db_" + ServiceId.Replace('-', '_');
+
     public static ClusterIdentity New()
     {
         var id = Guid.NewGuid().ToString("N")[..12];

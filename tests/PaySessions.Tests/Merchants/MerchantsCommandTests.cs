@@ -39,7 +39,7 @@ public sealed partial class MerchantsCommandTests(ApiFixture api)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
-            ["ConnectionStrings:PaySessions"] = await TestDatabase.GetConnectionStringAsync(),
+            ["ConnectionStrings:PaySessions"] = api.Host.ConnectionString,
             ["PaySessions:Cluster:ClusterId"] = api.Host.Identity.ClusterId,
             ["PaySessions:Cluster:ServiceId"] = api.Host.Identity.ServiceId,
         }).Build();
