@@ -6,11 +6,23 @@ namespace PaySessions.Grains.Payments;
 /// <summary>One provider's settings (<c>PaySessions:Providers:&lt;name&gt;</c>).</summary>
 public sealed class ProviderOptions
 {
-    /// <summary><c>sandbox</c> (built in).</summary>
+    /// <summary><c>sandbox</c> (built in) or <c>http</c> (a redirect provider reached over HTTP).</summary>
     public string Type { get; set; } = "";
 
     /// <summary>The shared secret its webhooks are signed with (HMAC-SHA256).</summary>
     public string WebhookSecret { get; set; } = "";
+
+    /// <summary>http: where payments are created (<c>POST {BaseUrl}/payments</c>).</summary>
+    public string BaseUrl { get; set; } = "";
+
+    /// <summary>http: sent as <c>Authorization: Bearer …</c>.</summary>
+    public string ApiKey { get; set; } = "";
+
+    /// <summary>http: the whole budget for creating a payment, retries included.</summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>http: retries of a failed or timed-out attempt (same Idempotency-Key each time).</summary>
+    public int Retries { get; set; } = 2;
 }
 
 public sealed class PaymentProvidersOptions
@@ -76,7 +88,8 @@ public sealed class PaymentProviders(IOptions<PaymentProvidersOptions> options, 
         {
             built[name] = provider.Type switch
             {
-                "sandbox" => ActivatorUtilities.CreateInstance<SandboxProvider>(services, name, provider, options),
+                SandboxProvider.Type => ActivatorUtilities.CreateInstance<SandboxProvider>(services, name, provider, options),
+                HttpRedirectProvider.Type => ActivatorUtilities.CreateInstance<HttpRedirectProvider>(services, name, provider),
                 _ => throw new OptionsValidationException(PaymentProvidersOptions.Section, typeof(ProviderOptions),
                     [$"Provider '{name}' has unknown type '{provider.Type}'."]),
             };

@@ -62,14 +62,14 @@ public sealed partial class SandboxPaymentGrain(
         var payment = record.State;
         var approved = payment.Status == "approved";
         var body = JsonSerializer.SerializeToUtf8Bytes(
-            new SandboxWebhook(
-                approved ? SandboxWebhook.Succeeded : SandboxWebhook.Failed,
+            new ProviderWebhookMessage(
+                approved ? ProviderWebhookMessage.Succeeded : ProviderWebhookMessage.Failed,
                 payment.Reference,
                 payment.PaymentId,
                 approved ? null : "declined_by_customer",
                 payment.Amount,
                 payment.Currency),
-            SandboxWebhook.Json);
+            ProviderWebhookMessage.Json);
 
         using var request = new HttpRequestMessage(HttpMethod.Post, $"{options.Value.PublicBaseUrl.TrimEnd('/')}/webhooks/{name}")
         {

@@ -24,18 +24,35 @@ public sealed class SandboxProvider(string name, ProviderOptions provider, Payme
         return ProviderInitiation.Started(reference, $"{all.PublicBaseUrl.TrimEnd('/')}/sandbox/checkout/{reference}");
     }
 
-    public ProviderWebhook? ReadWebhook(string? signature, ReadOnlySpan<byte> body, DateTimeOffset now)
+    public ProviderWebhook? ReadWebhook(string? signature, ReadOnlySpan<byte> body, DateTimeOffset now) =>
+        ProviderWebhookMessage.Read(provider.WebhookSecret, signature, body, now);
+}
+
+/// <summary>
+/// The webhook body providers send to <c>/webhooks/{provider}</c> (the sandbox, and HTTP providers
+/// that speak this service's protocol): <c>{"type":"payment.succeeded"|"payment.failed",
+/// "reference","payment_id","reason","amount","currency"}</c>, signed like every webhook here.
+/// </summary>
+public sealed record ProviderWebhookMessage(string Type, string Reference, string? PaymentId, string? Reason, long Amount, string Currency)
+{
+    public const string Succeeded = "payment.succeeded";
+    public const string Failed = "payment.failed";
+
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    /// <summary>Null when the signature does not hold; <see cref="ProviderWebhook.Malformed"/> for a signed body of another shape.</summary>
+    public static ProviderWebhook? Read(string secret, string? signature, ReadOnlySpan<byte> body, DateTimeOffset now)
     {
-        if (!WebhookSignature.Verify(signature, provider.WebhookSecret, body, now))
+        if (!WebhookSignature.Verify(signature, secret, body, now))
         {
             return null;
         }
 
         try
         {
-            var message = JsonSerializer.Deserialize<SandboxWebhook>(body, SandboxWebhook.Json);
-            return message is { Reference.Length: > 0, Type: SandboxWebhook.Succeeded or SandboxWebhook.Failed }
-                ? new ProviderWebhook(message.Reference, message.Type == SandboxWebhook.Succeeded, message.PaymentId, message.Reason)
+            var message = JsonSerializer.Deserialize<ProviderWebhookMessage>(body, Json);
+            return message is { Reference.Length: > 0 and <= 200, Type: Succeeded or Failed }
+                ? new ProviderWebhook(message.Reference, message.Type == Succeeded, message.PaymentId, message.Reason)
                 : ProviderWebhook.Malformed;
         }
         catch (JsonException)
@@ -43,13 +60,4 @@ public sealed class SandboxProvider(string name, ProviderOptions provider, Payme
             return ProviderWebhook.Malformed;
         }
     }
-}
-
-/// <summary>The body the sandbox sends to <c>/webhooks/sandbox</c>.</summary>
-public sealed record SandboxWebhook(string Type, string Reference, string? PaymentId, string? Reason, long Amount, string Currency)
-{
-    public const string Succeeded = "payment.succeeded";
-    public const string Failed = "payment.failed";
-
-    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 }

@@ -53,6 +53,7 @@ public static class OrleansSetup
             configuration.GetSection(PaymentProvidersOptions.Section).Bind(options.Providers);
         });
         services.AddHttpClient(SandboxPaymentGrain.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(10));
+        HttpRedirectProvider.AddHttpClients(services, silo.Configuration);
 
         services.TryAddSingleton<SecretProtector>();
         services.AddOptions<SecretOptions>().BindConfiguration(SecretOptions.Section).ValidateOnStart();

@@ -14,8 +14,8 @@ public static class Sandbox
 
     public static byte[] Body(string reference, bool succeeded, string? paymentId = null) =>
         JsonSerializer.SerializeToUtf8Bytes(
-            new SandboxWebhook(succeeded ? SandboxWebhook.Succeeded : SandboxWebhook.Failed, reference, paymentId, succeeded ? null : "declined", 10000, "USD"),
-            SandboxWebhook.Json);
+            new ProviderWebhookMessage(succeeded ? ProviderWebhookMessage.Succeeded : ProviderWebhookMessage.Failed, reference, paymentId, succeeded ? null : "declined", 10000, "USD"),
+            ProviderWebhookMessage.Json);
 
     public static async Task<HttpResponseMessage> Deliver(HttpClient http, byte[] body, string? signature)
     {

@@ -1,0 +1,132 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using PaySessions.Grains.Merchants;
+using PaySessions.Grains.Payments;
+using PaySessions.Tests.Infrastructure;
+
+namespace PaySessions.Tests.Api;
+
+/// <summary>A host whose catalogue has <c>acme_card</c>, served by the generic HTTP provider against a fake provider.</summary>
+public sealed class HttpProviderFixture : IAsyncLifetime
+{
+    public const string WebhookSecret = "whsec_acme_test_secret_0000";
+
+    public FakeProvider Provider { get; private set; } = null!;
+
+    public ApiFixture Api { get; } = new();
+
+    public IssuedKeys Keys { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Provider = await FakeProvider.StartAsync();
+        await Api.InitializeWith(new Dictionary<string, string?>
+        {
+            ["PaySessions:Providers:acme:Type"] = "http",
+            ["PaySessions:Providers:acme:BaseUrl"] = Provider.Url,
+            ["PaySessions:Providers:acme:ApiKey"] = "sk_acme_test",
+            ["PaySessions:Providers:acme:WebhookSecret"] = WebhookSecret,
+            ["PaySessions:Providers:acme:Timeout"] = "00:00:02",
+            ["PaySessions:Providers:acme:Retries"] = "1",
+            ["PaySessions:PaymentMethods:2:Id"] = "acme_card",
+            ["PaySessions:PaymentMethods:2:Provider"] = "acme",
+            ["PaySessions:PaymentMethods:2:Kind"] = "Redirect",
+            ["PaySessions:PaymentMethods:2:DisplayName"] = "Acme card",
+        });
+        Keys = await Api.NewBusiness("Acme Shop");
+        await Api.Host.Grains.GetGrain<IBusinessGrain>(Keys.BusinessId).EnablePaymentMethods(["acme_card"]);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Api.DisposeAsync();
+        await Provider.DisposeAsync();
+    }
+}
+
+public sealed class HttpProviderTests(HttpProviderFixture fixture) : IClassFixture<HttpProviderFixture>
+{
+    private ApiFixture Api => fixture.Api;
+
+    [Fact]
+    public async Task A_provider_that_accepts_gives_its_redirect_url_and_its_webhook_completes_the_session()
+    {
+        fixture.Provider.Mode = FakeProvider.Behaviour.Succeed;
+        var id = await Create();
+
+        var pay = await Api.Post($"/session/{id}/pay", fixture.Keys.SecretKey, """{"paymentMethodId":"acme_card"}""");
+
+        Assert.Equal(HttpStatusCode.OK, pay.StatusCode);
+        var redirect = (await Bodies.Json(pay))["redirect_url"]!.GetValue<string>();
+        Assert.StartsWith("https://checkout.acme.test/acme_", redirect, StringComparison.Ordinal);
+        var call = fixture.Provider.Calls.Last();
+        Assert.Equal("Bearer sk_acme_test", call.Authorization);
+        var sent = JsonNode.Parse(call.Body)!;
+        Assert.Equal(10000, sent["amount"]!.GetValue<long>());
+        Assert.Equal("acme_card", sent["payment_method"]!.GetValue<string>());
+        Assert.Equal(id, sent["session_id"]!.GetValue<string>());
+
+        var reference = redirect[(redirect.LastIndexOf('/') + 1)..];
+        var body = JsonSerializer.SerializeToUtf8Bytes(
+            new ProviderWebhookMessage(ProviderWebhookMessage.Succeeded, reference, "acmepay_1", null, 10000, "USD"), ProviderWebhookMessage.Json);
+        using var webhook = new HttpRequestMessage(HttpMethod.Post, new Uri("/webhooks/acme", UriKind.Relative)) { Content = new ByteArrayContent(body) };
+        webhook.Headers.Add("Webhook-Signature", WebhookSignature.Sign(HttpProviderFixture.WebhookSecret, DateTimeOffset.UtcNow, body));
+        Assert.Equal(HttpStatusCode.OK, (await Api.Host.Http.SendAsync(webhook)).StatusCode);
+
+        var session = await Bodies.Json(await Api.Get($"/session/{id}", fixture.Keys.SecretKey));
+        Assert.Equal("completed", session["status"]!.GetValue<string>());
+        Assert.Equal("acmepay_1", session["payment"]!["provider_payment_id"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_transient_failure_is_retried_with_the_same_idempotency_key()
+    {
+        fixture.Provider.Mode = FakeProvider.Behaviour.FailOnceThenSucceed;
+        var id = await Create();
+        var before = fixture.Provider.Calls.Count;
+
+        var pay = await Api.Post($"/session/{id}/pay", fixture.Keys.SecretKey, """{"paymentMethodId":"acme_card"}""");
+
+        Assert.Equal(HttpStatusCode.OK, pay.StatusCode);
+        var calls = fixture.Provider.Calls.Skip(before).ToList();
+        Assert.Equal(2, calls.Count);
+        Assert.Single(calls.Select(c => c.IdempotencyKey).Distinct());
+    }
+
+    [Theory]
+    [InlineData(FakeProvider.Behaviour.Fail, "http_error")]
+    [InlineData(FakeProvider.Behaviour.Hang, "timeout")]
+    [InlineData(FakeProvider.Behaviour.Garbage, "invalid_response")]
+    public async Task A_provider_failure_is_a_payment_error_and_the_session_stays_usable(FakeProvider.Behaviour mode, string errorType)
+    {
+        fixture.Provider.Mode = mode;
+        var body = Bodies.SeedExample();
+        body["paymentMethodId"] = "acme_card";
+        var started = Stopwatch.GetTimestamp();
+
+        var created = await Api.Post("/session", fixture.Keys.SecretKey, body.ToJsonString());
+
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.True(Stopwatch.GetElapsedTime(started) < TimeSpan.FromSeconds(15), "the provider's time budget bounds the request");
+        var json = await Bodies.Json(created);
+        Assert.Equal(["session_id", "payment_error"], json.Select(p => p.Key));
+        Assert.False(json["payment_error"]!["success"]!.GetValue<bool>());
+        Assert.Equal(errorType, json["payment_error"]!["error_type"]!.GetValue<string>());
+        var id = json["session_id"]!.GetValue<string>();
+        var session = await Bodies.Json(await Api.Get($"/session/{id}", fixture.Keys.SecretKey));
+        Assert.Equal("created", session["status"]!.GetValue<string>());
+
+        fixture.Provider.Mode = FakeProvider.Behaviour.Succeed;
+        var retry = await Api.Post($"/session/{id}/pay", fixture.Keys.SecretKey, """{"paymentMethodId":"acme_card"}""");
+        Assert.Equal(HttpStatusCode.OK, retry.StatusCode);
+    }
+
+    private async Task<string> Create()
+    {
+        var response = await Api.Post("/session", fixture.Keys.SecretKey, Bodies.SeedExample().ToJsonString());
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return (await Bodies.Json(response))["session_id"]!.GetValue<string>();
+    }
+}

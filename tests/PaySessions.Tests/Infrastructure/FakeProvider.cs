@@ -1,0 +1,83 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace PaySessions.Tests.Infrastructure;
+
+/// <summary>A payment provider's API on loopback (real Kestrel) that succeeds, errors, hangs or stutters on demand.</summary>
+public sealed class FakeProvider : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly ConcurrentQueue<ProviderCall> _calls = new();
+
+    private FakeProvider(WebApplication app, string url)
+    {
+        _app = app;
+        Url = url;
+    }
+
+    public enum Behaviour
+    {
+        Succeed,
+        Fail,
+        Hang,
+        FailOnceThenSucceed,
+        Garbage,
+    }
+
+    public string Url { get; }
+
+    public Behaviour Mode { get; set; }
+
+    public IReadOnlyCollection<ProviderCall> Calls => _calls;
+
+    public static async Task<FakeProvider> StartAsync()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        var fake = new FakeProvider(app, $"http://127.0.0.1:{port}");
+        app.MapPost("/payments", async (HttpContext http) =>
+        {
+            using var reader = new StreamReader(http.Request.Body);
+            var body = await reader.ReadToEndAsync();
+            var key = http.Request.Headers["Idempotency-Key"].ToString();
+            fake._calls.Enqueue(new ProviderCall(body, http.Request.Headers.Authorization.ToString(), key));
+            var id = "acme_" + key[^12..];
+            switch (fake.Mode)
+            {
+                case Behaviour.Fail:
+                    return Results.StatusCode(500);
+                case Behaviour.Hang:
+                    await Task.Delay(TimeSpan.FromSeconds(30), http.RequestAborted);
+                    return Results.StatusCode(500);
+                case Behaviour.FailOnceThenSucceed when fake._calls.Count(c => c.IdempotencyKey == key) == 1:
+                    return Results.StatusCode(503);
+                case Behaviour.Garbage:
+                    return Results.Text("<html>oops</html>", "text/html");
+                default:
+                    return Results.Json(new { id, redirect_url = $"https://checkout.acme.test/{id}" });
+            }
+        });
+        await app.StartAsync();
+        return fake;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+
+    public sealed record ProviderCall(string Body, string Authorization, string IdempotencyKey);
+}
