@@ -76,7 +76,11 @@ public sealed class BusinessGrain(
 
     private async Task<WebhookConfiguration> SetWebhook(string url, string secret)
     {
-        EnsureRegistered();
+        if (!record.RecordExists)
+        {
+            return new WebhookConfiguration(false, null, $"Business {BusinessId} is not registered.");
+        }
+
         if (Webhooks.WebhookUrlGuard.Check(url, webhookOptions.Value.AllowPrivateNetworks) is { } refused)
         {
             return new WebhookConfiguration(false, null, refused);

@@ -43,7 +43,27 @@ public static class MerchantsCommand
             return revoked ? 0 : 1;
         }, cancellationToken));
 
-        var root = new RootCommand("PaySessions operator commands") { new Command("merchants", "Manage merchant businesses and their API keys.") { create, revoke } };
+        var url = new Option<string>("--url") { Description = "Where session webhooks are POSTed (https to a public address outside Development).", Required = true };
+        var webhookBusiness = new Option<string>("--business") { Description = "The business to configure.", Required = true };
+        var setWebhook = new Command("set-webhook", "Set a business's webhook URL and print its new signing secret (shown once).") { webhookBusiness, url };
+        setWebhook.SetAction((parse, cancellationToken) => WithCluster(configuration, output, error, async grains =>
+        {
+            var result = await grains.GetGrain<IBusinessGrain>(parse.GetValue(webhookBusiness)!).ConfigureWebhook(parse.GetValue(url)!);
+            if (!result.Accepted)
+            {
+                await error.WriteLineAsync(result.Error);
+                return 1;
+            }
+
+            await output.WriteLineAsync($"webhook_secret: {result.Secret}");
+            await output.WriteLineAsync("Store the secret now: it cannot be shown again. Verify the PaySessions-Signature header with it.");
+            return 0;
+        }, cancellationToken));
+
+        var root = new RootCommand("PaySessions operator commands")
+        {
+            new Command("merchants", "Manage merchant businesses, their API keys and webhooks.") { create, revoke, setWebhook },
+        };
         return await root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
     }
 

@@ -35,6 +35,25 @@ public sealed partial class MerchantsCommandTests(ApiFixture api)
         Assert.Equal(HttpStatusCode.Created, (await api.Post("/session", ApiFixture.DevSecretKey, Bodies.SeedExample().ToJsonString())).StatusCode);
     }
 
+    [Fact]
+    public async Task Merchants_set_webhook_prints_a_secret_once_and_refuses_a_bad_url()
+    {
+        var keys = await api.NewBusiness();
+
+        var (ok, output) = await Run("merchants", "set-webhook", "--business", keys.BusinessId, "--url", "http://127.0.0.1:9/hooks");
+        var (refused, message) = await Run("merchants", "set-webhook", "--business", keys.BusinessId, "--url", "ftp://example.com/x");
+        var (unknown, _) = await Run("merchants", "set-webhook", "--business", "biz_nobody", "--url", "http://127.0.0.1:9/hooks");
+
+        Assert.Equal(0, ok);
+        Assert.Matches(@"webhook_secret: whsec_[A-Za-z0-9]{32}", output);
+        Assert.Equal(1, refused);
+        Assert.Contains("absolute http(s)", message, StringComparison.Ordinal);
+        Assert.Equal(1, unknown);
+        var target = await api.Host.Grains.GetGrain<PaySessions.Grains.Merchants.IBusinessGrain>(keys.BusinessId).GetWebhookTarget();
+        Assert.Equal("http://127.0.0.1:9/hooks", target!.Url);
+        Assert.DoesNotContain("whsec_", target.ProtectedSecret, StringComparison.Ordinal);
+    }
+
     private async Task<(int Code, string Output)> Run(params string[] args)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
