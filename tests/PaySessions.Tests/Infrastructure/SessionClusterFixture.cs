@@ -1,18 +1,27 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using Orleans.Configuration;
 using Orleans.TestingHost;
+using PaySessions.Grains.Merchants;
 using PaySessions.Silo.Hosting;
 
 namespace PaySessions.Tests.Infrastructure;
 
 /// <summary>
-/// An in-process Orleans test cluster whose grains store their events, state and reminders in
-/// the run's PostgreSQL. Shared by a test collection; tests use fresh keys.
+/// The run's one in-process Orleans test cluster (two in one process trip over each other while
+/// starting). Grains store their events, state and reminders in its own database; the sandbox
+/// provider is configured, one business has both sandbox methods, and the clock is a fake the
+/// tests move. Tests of the collection run one after another, so moving the clock is safe; they
+/// use fresh keys.
 /// </summary>
 public sealed class SessionClusterFixture : IAsyncLifetime
 {
+    public const string Business = "biz_cluster_tests";
     private const string ConnectionStringKey = "PaySessionsTests:ConnectionString";
+
+    // The silo runs in this process, so the clock its grains read is this very object.
+    public static readonly FakeTimeProvider Clock = new(DateTimeOffset.UtcNow);
 
     public TestCluster Cluster { get; private set; } = null!;
 
@@ -29,10 +38,22 @@ public sealed class SessionClusterFixture : IAsyncLifetime
             [ConnectionStringKey] = ConnectionString,
             ["PaySessions:Secrets:ActiveKeyId"] = "test",
             ["PaySessions:Secrets:Keys:test"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
+            ["PaySessions:Providers:sandbox:Type"] = "sandbox",
+            ["PaySessions:Providers:sandbox:WebhookSecret"] = "whsec_cluster_tests_0000",
+            ["PaySessions:PaymentMethods:0:Id"] = "sandbox_card",
+            ["PaySessions:PaymentMethods:0:Provider"] = "sandbox",
+            ["PaySessions:PaymentMethods:1:Id"] = "sandbox_wallet",
+            ["PaySessions:PaymentMethods:1:Provider"] = "sandbox",
+            ["PaySessions:Sessions:PendingWindow"] = "02:00:00",
         }));
         builder.AddSiloBuilderConfigurator<SiloConfigurator>();
         Cluster = builder.Build();
         await Cluster.DeployAsync();
+        await ClusterWarmUp.UntilGrainTypesAreKnown(Grains);
+
+        var business = Grains.GetGrain<IBusinessGrain>(Business);
+        await business.Register("Cluster Tests Ltd");
+        await business.EnablePaymentMethods(["sandbox_card", "sandbox_wallet"]);
     }
 
     public async Task DisposeAsync()
@@ -47,6 +68,7 @@ public sealed class SessionClusterFixture : IAsyncLifetime
         {
             var connectionString = siloBuilder.Configuration[ConnectionStringKey]
                 ?? throw new InvalidOperationException("The test cluster has no connection string.");
+            siloBuilder.Services.AddSingleton<TimeProvider>(Clock);
             siloBuilder.AddPaySessionsGrains(connectionString);
             siloBuilder.Services.Configure<GrainCollectionOptions>(options => options.CollectionQuantum = TimeSpan.FromSeconds(1));
         }

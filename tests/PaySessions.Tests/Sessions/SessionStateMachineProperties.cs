@@ -13,8 +13,8 @@ namespace PaySessions.Tests.Sessions;
 /// after every sequence the log, the snapshot and the projection must still tell one consistent,
 /// lawful story. FsCheck generates the sequences and shrinks a failing one to its essence.
 /// </summary>
-[Collection(LifecycleClusterCollection.Name)]
-public sealed class SessionStateMachineProperties(LifecycleClusterFixture fixture)
+[Collection(SessionClusterCollection.Name)]
+public sealed class SessionStateMachineProperties(SessionClusterFixture fixture)
 {
     private static readonly string[] Terminal = ["Completed", "Expired", "Canceled"];
 
@@ -63,7 +63,7 @@ public sealed class SessionStateMachineProperties(LifecycleClusterFixture fixtur
     {
         var id = TestSessions.NewId();
         var grain = fixture.Grains.GetGrain<IPaymentSessionGrain>(id);
-        var created = await grain.Create(TestSessions.Command(LifecycleClusterFixture.Business) with { ClientIp = null });
+        var created = await grain.Create(TestSessions.Command(SessionClusterFixture.Business) with { ClientIp = null });
         Assert.True(created.IsCreated);
 
         var references = new List<string>();
@@ -92,7 +92,7 @@ public sealed class SessionStateMachineProperties(LifecycleClusterFixture fixtur
                     Assert.Equal(closedAs is null && !(await IsDue(grain)), (await grain.Cancel("test")).Succeeded);
                     break;
                 case Advance advance:
-                    LifecycleClusterFixture.Clock.Advance(TimeSpan.FromMinutes(advance.Minutes));
+                    SessionClusterFixture.Clock.Advance(TimeSpan.FromMinutes(advance.Minutes));
                     break;
                 case Expire:
                     await grain.ExpireIfDue();
