@@ -25,6 +25,12 @@ public static class ApiSetup
         services.AddScoped<ServiceFactory>(provider => provider.GetService!);
         services.AddScoped<IMediator, Mediator>();
         services.AddTransient(typeof(IPipelineBehavior<,>), typeof(RequestLoggingBehavior<,>));
+        AddOwnedSessionCheck<GetSession>(services);
+        AddOwnedSessionCheck<GetSessionEvents>(services);
+        AddOwnedSessionCheck<GetSessionWebhooks>(services);
+        AddOwnedSessionCheck<GetPaymentMethods>(services);
+        AddOwnedSessionCheck<CancelSession>(services);
+        AddOwnedSessionCheck<PaySession>(services);
         services.AddTransient<IRequestHandler<CreatePayvioxSession, IResult>, CreatePayvioxSessionHandler>();
         services.AddTransient<IRequestHandler<GetSession, IResult>, GetSessionHandler>();
         services.AddTransient<IRequestHandler<GetSessionEvents, IResult>, GetSessionEventsHandler>();
@@ -69,6 +75,11 @@ public static class ApiSetup
         });
         return services;
     }
+
+    // Closed registrations: the container does not filter open generics by their constraints.
+    private static void AddOwnedSessionCheck<TRequest>(IServiceCollection services)
+        where TRequest : IOwnedSessionRequest =>
+        services.AddTransient<IPipelineBehavior<TRequest, IResult>, OwnedSessionBehavior<TRequest>>();
 
     /// <summary>Middleware first (forwarded headers, errors, auth), then the endpoints.</summary>
     public static WebApplication UsePaySessionsApi(this WebApplication app)

@@ -13,17 +13,12 @@ public static class CancelSessionEndpoint
         mediator.Send(new CancelSession(Merchant.From(http.User), id), http.RequestAborted);
 }
 
-public sealed record CancelSession(Merchant Merchant, string SessionId) : IRequest<IResult>;
+public sealed record CancelSession(Merchant Merchant, string SessionId) : IOwnedSessionRequest;
 
 public sealed class CancelSessionHandler(IGrainFactory grains) : IRequestHandler<CancelSession, IResult>
 {
     public async Task<IResult> Handle(CancelSession request, CancellationToken cancellationToken)
     {
-        if (await OwnedSession.Find(grains, request.Merchant, request.SessionId) is null)
-        {
-            return ApiErrors.SessionNotFound();
-        }
-
         var result = await grains.GetGrain<IPaymentSessionGrain>(request.SessionId).Cancel("requested_by_merchant");
         return result.Succeeded
             ? TypedResults.Ok(SessionView.From(result.Session!))

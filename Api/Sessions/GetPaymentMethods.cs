@@ -13,17 +13,15 @@ public static class GetPaymentMethodsEndpoint
         mediator.Send(new GetPaymentMethods(Merchant.From(http.User), id), http.RequestAborted);
 }
 
-public sealed record GetPaymentMethods(Merchant Merchant, string SessionId) : IRequest<IResult>;
+public sealed record GetPaymentMethods(Merchant Merchant, string SessionId) : IOwnedSessionRequest
+{
+    public bool PublicKeyAllowed => true;
+}
 
 public sealed class GetPaymentMethodsHandler(IGrainFactory grains) : IRequestHandler<GetPaymentMethods, IResult>
 {
     public async Task<IResult> Handle(GetPaymentMethods request, CancellationToken cancellationToken)
     {
-        if (await OwnedSession.Find(grains, request.Merchant, request.SessionId, publicKeyAllowed: true) is null)
-        {
-            return ApiErrors.SessionNotFound();
-        }
-
         var methods = await grains.GetGrain<IPaymentSessionGrain>(request.SessionId).GetPaymentMethods();
         return TypedResults.Ok(new PaymentMethodsView(
             request.SessionId,

@@ -13,12 +13,12 @@ public static class GetSessionEndpoint
         mediator.Send(new GetSession(Merchant.From(http.User), id), http.RequestAborted);
 }
 
-public sealed record GetSession(Merchant Merchant, string SessionId) : IRequest<IResult>;
+public sealed record GetSession(Merchant Merchant, string SessionId) : IOwnedSessionRequest;
 
 public sealed class GetSessionHandler(IGrainFactory grains) : IRequestHandler<GetSession, IResult>
 {
     public async Task<IResult> Handle(GetSession request, CancellationToken cancellationToken) =>
-        await OwnedSession.Find(grains, request.Merchant, request.SessionId) is { } session
+        await grains.GetGrain<IPaymentSessionGrain>(request.SessionId).GetSnapshot() is { } session
             ? TypedResults.Ok(SessionView.From(session))
             : ApiErrors.SessionNotFound();
 }
@@ -61,23 +61,4 @@ public sealed record SessionView(
     public sealed record Item(string Name, long Quantity, long Price);
 
     public sealed record PaymentView(string Provider, string ProviderPaymentId, string? PaymentMethodId, DateTimeOffset CompletedAt);
-}
-
-/// <summary>
-/// A session the caller may see: its own business's, with the secret key (or either key where
-/// <paramref name="publicKeyAllowed"/>). Anything else (a public key where a secret one is needed,
-/// another business, an unknown or malformed id) is the same "not found", so ids cannot be probed.
-/// </summary>
-internal static class OwnedSession
-{
-    public static async Task<PaymentSessionSnapshot?> Find(IGrainFactory grains, Merchant merchant, string sessionId, bool publicKeyAllowed = false)
-    {
-        if ((!merchant.HasSecretKey && !publicKeyAllowed) || !SessionIds.IsWellFormed(sessionId))
-        {
-            return null;
-        }
-
-        var session = await grains.GetGrain<IPaymentSessionGrain>(sessionId).GetSnapshot();
-        return session is not null && session.BusinessId == merchant.BusinessId ? session : null;
-    }
 }

@@ -14,17 +14,12 @@ public static class GetSessionEventsEndpoint
         mediator.Send(new GetSessionEvents(Merchant.From(http.User), id), http.RequestAborted);
 }
 
-public sealed record GetSessionEvents(Merchant Merchant, string SessionId) : IRequest<IResult>;
+public sealed record GetSessionEvents(Merchant Merchant, string SessionId) : IOwnedSessionRequest;
 
 public sealed class GetSessionEventsHandler(IGrainFactory grains) : IRequestHandler<GetSessionEvents, IResult>
 {
     public async Task<IResult> Handle(GetSessionEvents request, CancellationToken cancellationToken)
     {
-        if (await OwnedSession.Find(grains, request.Merchant, request.SessionId) is null)
-        {
-            return ApiErrors.SessionNotFound();
-        }
-
         var events = await grains.GetGrain<IPaymentSessionGrain>(request.SessionId).GetEvents();
         return TypedResults.Ok(new EventLogView(
             request.SessionId,

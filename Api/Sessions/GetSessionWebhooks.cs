@@ -13,17 +13,12 @@ public static class GetSessionWebhooksEndpoint
         mediator.Send(new GetSessionWebhooks(Merchant.From(http.User), id), http.RequestAborted);
 }
 
-public sealed record GetSessionWebhooks(Merchant Merchant, string SessionId) : IRequest<IResult>;
+public sealed record GetSessionWebhooks(Merchant Merchant, string SessionId) : IOwnedSessionRequest;
 
 public sealed class GetSessionWebhooksHandler(IGrainFactory grains) : IRequestHandler<GetSessionWebhooks, IResult>
 {
     public async Task<IResult> Handle(GetSessionWebhooks request, CancellationToken cancellationToken)
     {
-        if (await OwnedSession.Find(grains, request.Merchant, request.SessionId) is null)
-        {
-            return ApiErrors.SessionNotFound();
-        }
-
         var deliveries = await grains.GetGrain<IPaymentSessionGrain>(request.SessionId).GetWebhookDeliveries();
         return TypedResults.Ok(new WebhooksView(request.SessionId, deliveries));
     }

@@ -21,17 +21,15 @@ public static class PaySessionEndpoint
     }
 }
 
-public sealed record PaySession(Merchant Merchant, string SessionId, JsonElement Body, string? RequestAddress) : IRequest<IResult>;
+public sealed record PaySession(Merchant Merchant, string SessionId, JsonElement Body, string? RequestAddress) : IOwnedSessionRequest
+{
+    public bool PublicKeyAllowed => true;
+}
 
 public sealed class PaySessionHandler(IGrainFactory grains) : IRequestHandler<PaySession, IResult>
 {
     public async Task<IResult> Handle(PaySession request, CancellationToken cancellationToken)
     {
-        if (await OwnedSession.Find(grains, request.Merchant, request.SessionId, publicKeyAllowed: true) is null)
-        {
-            return ApiErrors.SessionNotFound();
-        }
-
         var (methodId, payerIp, errors) = PayvioxSessionRules.CheckPay(request.Body, request.Merchant, request.RequestAddress);
         if (methodId is null)
         {

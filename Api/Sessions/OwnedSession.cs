@@ -1,0 +1,41 @@
+using MediatR;
+using Microsoft.AspNetCore.Http;
+using PaySessions.Api.Http;
+using PaySessions.Api.Merchants;
+using PaySessions.Grains.Sessions;
+
+namespace PaySessions.Api.Sessions;
+
+/// <summary>A request about one session, allowed only to the business that owns it.</summary>
+public interface IOwnedSessionRequest : IRequest<IResult>
+{
+    Merchant Merchant { get; }
+
+    string SessionId { get; }
+
+    /// <summary>Whether a public key may ask (payment methods, pay); otherwise the secret key is needed.</summary>
+    bool PublicKeyAllowed => false;
+}
+
+/// <summary>
+/// Answers 404 before the handler runs unless the caller owns the session: its own business's,
+/// with the right kind of key. A public key where a secret one is needed, another business, an
+/// unknown or a malformed id all get the same "not found", so ids cannot be probed.
+/// </summary>
+public sealed class OwnedSessionBehavior<TRequest>(IGrainFactory grains) : IPipelineBehavior<TRequest, IResult>
+    where TRequest : IOwnedSessionRequest
+{
+    public async Task<IResult> Handle(TRequest request, CancellationToken cancellationToken, RequestHandlerDelegate<IResult> next) =>
+        await IsOwned(grains, request) ? await next() : ApiErrors.SessionNotFound();
+
+    private static async Task<bool> IsOwned(IGrainFactory grains, TRequest request)
+    {
+        if ((!request.Merchant.HasSecretKey && !request.PublicKeyAllowed) || !SessionIds.IsWellFormed(request.SessionId))
+        {
+            return false;
+        }
+
+        var session = await grains.GetGrain<IPaymentSessionGrain>(request.SessionId).GetSnapshot();
+        return session is not null && session.BusinessId == request.Merchant.BusinessId;
+    }
+}
