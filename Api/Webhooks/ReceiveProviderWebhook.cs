@@ -1,4 +1,5 @@
 using MediatR;
+using Microsoft.Extensions.Configuration;
 using Microsoft.AspNetCore.Http;
 using PaySessions.Api.Http;
 using PaySessions.Grains.Payments;
@@ -35,11 +36,12 @@ public static class ReceiveProviderWebhookEndpoint
 
 public sealed record ReceiveProviderWebhook(string Provider, string? Signature, byte[] Body) : IRequest<IResult>;
 
-public sealed class ReceiveProviderWebhookHandler(IGrainFactory grains) : IRequestHandler<ReceiveProviderWebhook, IResult>
+public sealed class ReceiveProviderWebhookHandler(IGrainFactory grains, IConfiguration configuration) : IRequestHandler<ReceiveProviderWebhook, IResult>
 {
     public async Task<IResult> Handle(ReceiveProviderWebhook request, CancellationToken cancellationToken)
     {
-        if (request.Provider.Length is 0 or > 64)
+        // Only configured providers reach a grain: a stranger's made-up names activate nothing.
+        if (!configuration.GetSection("PaySessions:Providers").GetChildren().Any(p => p.Key == request.Provider))
         {
             return ApiErrors.Error(StatusCodes.Status404NotFound, "Unknown provider");
         }
