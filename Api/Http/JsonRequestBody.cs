@@ -1,7 +1,5 @@
-using System.Buffers;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
 
 namespace PaySessions.Api.Http;
 
@@ -12,8 +10,6 @@ namespace PaySessions.Api.Http;
 /// </summary>
 public sealed class JsonRequestBody : IEndpointFilter
 {
-    public const int MaxBytes = 1024 * 1024;
-
     private static readonly JsonDocumentOptions Options = new()
     {
         MaxDepth = 64,
@@ -27,43 +23,15 @@ public sealed class JsonRequestBody : IEndpointFilter
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
-        if (http.Request.ContentLength > MaxBytes)
+        if (await RequestBody.ReadAsync(http) is not { } body)
         {
-            return TooLarge();
-        }
-
-        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
-        {
-            limit.MaxRequestBodySize = MaxBytes + 1L;
-        }
-
-        var buffer = new ArrayBufferWriter<byte>(4096);
-        try
-        {
-            while (true)
-            {
-                var read = await http.Request.Body.ReadAsync(buffer.GetMemory(8192), http.RequestAborted);
-                if (read == 0)
-                {
-                    break;
-                }
-
-                buffer.Advance(read);
-                if (buffer.WrittenCount > MaxBytes)
-                {
-                    return TooLarge();
-                }
-            }
-        }
-        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
-        {
-            return TooLarge();
+            return RequestBody.TooLarge();
         }
 
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(buffer.WrittenMemory, Options);
+            document = JsonDocument.Parse(body, Options);
         }
         catch (JsonException)
         {
@@ -85,7 +53,4 @@ public sealed class JsonRequestBody : IEndpointFilter
         http.Items[ItemKey] is JsonDocument document
             ? document.RootElement
             : throw new InvalidOperationException("The endpoint has no JsonRequestBody filter.");
-
-    private static IResult TooLarge() =>
-        ApiErrors.Error(StatusCodes.Status413PayloadTooLarge, "Request body too large");
 }

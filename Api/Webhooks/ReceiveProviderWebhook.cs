@@ -17,20 +17,13 @@ public static class ReceiveProviderWebhookEndpoint
 
     public static async Task<IResult> Handle(string provider, HttpContext http, IMediator mediator)
     {
-        if (http.Request.ContentLength > JsonRequestBody.MaxBytes)
+        if (await RequestBody.ReadAsync(http) is not { } body)
         {
-            return ApiErrors.Error(StatusCodes.Status413PayloadTooLarge, "Request body too large");
-        }
-
-        using var buffer = new MemoryStream();
-        await http.Request.Body.CopyToAsync(buffer, http.RequestAborted);
-        if (buffer.Length > JsonRequestBody.MaxBytes)
-        {
-            return ApiErrors.Error(StatusCodes.Status413PayloadTooLarge, "Request body too large");
+            return RequestBody.TooLarge();
         }
 
         var signature = http.Request.Headers[SignatureHeader].ToString();
-        return await mediator.Send(new ReceiveProviderWebhook(provider, signature, buffer.ToArray()), http.RequestAborted);
+        return await mediator.Send(new ReceiveProviderWebhook(provider, signature, body.ToArray()), http.RequestAborted);
     }
 }
 

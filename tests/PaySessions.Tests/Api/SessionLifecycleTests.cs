@@ -187,6 +187,21 @@ public sealed class SessionLifecycleTests(ApiFixture api)
     }
 
     [Fact]
+    public async Task A_provider_webhook_over_one_MiB_is_413_even_when_chunked()
+    {
+        var huge = new byte[(1024 * 1024) + 100];
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri("/webhooks/sandbox", UriKind.Relative))
+        {
+            Content = new StreamContent(new MemoryStream(huge)),
+        };
+        request.Headers.TransferEncodingChunked = true;
+
+        var response = await api.Host.Http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+    }
+
+    [Fact]
     public async Task A_webhook_for_an_unknown_reference_or_provider_is_404()
     {
         var body = Sandbox.Body("sbx_000000000000000000000000", succeeded: true);

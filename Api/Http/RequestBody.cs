@@ -1,0 +1,50 @@
+using System.Buffers;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace PaySessions.Api.Http;
+
+/// <summary>Reads a request body without ever holding more than the limit (plus one read) in memory.</summary>
+public static class RequestBody
+{
+    public const int MaxBytes = 1024 * 1024;
+
+    /// <summary>The body, or null when it is larger than <see cref="MaxBytes"/> (declared or sent).</summary>
+    public static async Task<ReadOnlyMemory<byte>?> ReadAsync(HttpContext http)
+    {
+        if (http.Request.ContentLength > MaxBytes)
+        {
+            return null;
+        }
+
+        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = MaxBytes + 1L;
+        }
+
+        var buffer = new ArrayBufferWriter<byte>(4096);
+        try
+        {
+            while (true)
+            {
+                var read = await http.Request.Body.ReadAsync(buffer.GetMemory(8192), http.RequestAborted);
+                if (read == 0)
+                {
+                    return buffer.WrittenMemory;
+                }
+
+                buffer.Advance(read);
+                if (buffer.WrittenCount > MaxBytes)
+                {
+                    return null;
+                }
+            }
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return null;
+        }
+    }
+
+    public static IResult TooLarge() => ApiErrors.Error(StatusCodes.Status413PayloadTooLarge, "Request body too large");
+}
