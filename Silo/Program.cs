@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using PaySessions.Silo.Hosting;
 using PaySessions.Silo.Merchants;
 
@@ -23,7 +24,16 @@ catch (DatabaseUnavailableException e)
 await using (database)
 {
     var app = PaySessionsHost.Build(builder, database.ConnectionString);
-    await app.RunAsync();
+    try
+    {
+        await app.RunAsync();
+    }
+    catch (OptionsValidationException e)
+    {
+        // A setting is missing or wrong: say which, in words, instead of a stack trace.
+        await Console.Error.WriteLineAsync("PaySessions cannot start: " + string.Join(" ", e.Failures));
+        return 1;
+    }
 }
 
 return 0;
