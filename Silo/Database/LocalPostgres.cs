@@ -94,7 +94,13 @@ public sealed partial class LocalPostgres : IAsyncDisposable
         return local;
     }
 
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync() => new(StopAsync(immediate: false));
+
+    /// <summary>
+    /// Stops the server this instance started (one it joined is left running). <paramref name="immediate"/>
+    /// skips the clean shutdown: for throwaway clusters whose data is deleted next.
+    /// </summary>
+    public async Task StopAsync(bool immediate)
     {
         if (!_ownsServer)
         {
@@ -104,12 +110,30 @@ public sealed partial class LocalPostgres : IAsyncDisposable
         try
         {
             await new LocalPostgresStarter(_binDirectory, _dataDirectory, _asPostgresUser)
-                .RunAsync("pg_ctl", ["-D", _dataDirectory, "-m", "fast", "-w", "stop"], CancellationToken.None);
+                .RunAsync("pg_ctl", ["-D", _dataDirectory, "-m", immediate ? "immediate" : "fast", "-w", "stop"], CancellationToken.None);
             LogStopped(_logger, _dataDirectory);
         }
         catch (LocalPostgresException e)
         {
             LogStopFailed(_logger, _dataDirectory, e.Message);
+        }
+    }
+
+    /// <summary>Stops whatever server may still run in <paramref name="dataDirectory"/> (left by a process that died), quietly.</summary>
+    public static async Task StopAbandonedAsync(string dataDirectory)
+    {
+        if (FindBinDirectory() is not { } bin || !File.Exists(Path.Combine(dataDirectory, "postmaster.pid")))
+        {
+            return;
+        }
+
+        try
+        {
+            await RunAsync(Path.Combine(bin, "pg_ctl"), ["-D", dataDirectory, "-m", "immediate", "-w", "stop"], Environment.UserName == "root", CancellationToken.None);
+        }
+        catch (LocalPostgresException)
+        {
+            // Not running: nothing to stop.
         }
     }
 

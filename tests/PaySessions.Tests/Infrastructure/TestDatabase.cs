@@ -15,6 +15,7 @@ namespace PaySessions.Tests.Infrastructure;
 public static class TestDatabase
 {
     private const string Template = "paysessions_template";
+    private const string DirectoryPrefix = "paysessions-tests-";
     private static readonly Lazy<Task<string>> Server = new(StartAsync);
     private static readonly SemaphoreSlim Creating = new(1, 1);
     private static LocalPostgres? _local;
@@ -52,7 +53,8 @@ public static class TestDatabase
         var server = Environment.GetEnvironmentVariable("PAYSESSIONS_TEST_DB");
         if (string.IsNullOrWhiteSpace(server))
         {
-            var directory = Path.Combine(Path.GetTempPath(), $"paysessions-tests-{Environment.ProcessId}-{Guid.NewGuid():N}"[..40]);
+            await CleanUpAbandonedAsync();
+            var directory = Path.Combine(Path.GetTempPath(), $"{DirectoryPrefix}{Environment.ProcessId}-{Guid.NewGuid():N}"[..40]);
             _local = await LocalPostgres.StartAsync(directory, NullLogger.Instance);
             server = _local.ConnectionString;
             AppDomain.CurrentDomain.ProcessExit += (_, _) => Stop(directory);
@@ -74,6 +76,43 @@ public static class TestDatabase
         return server;
     }
 
+    // Runs of a test process that was killed (or whose exit handler ran out of time) leave a
+    // cluster behind: stop and delete those of processes that no longer exist.
+    private static async Task CleanUpAbandonedAsync()
+    {
+        foreach (var directory in Directory.GetDirectories(Path.GetTempPath(), DirectoryPrefix + "*"))
+        {
+            var name = Path.GetFileName(directory)[DirectoryPrefix.Length..];
+            if (!int.TryParse(name.Split('-')[0], out var pid) || IsAlive(pid))
+            {
+                continue;
+            }
+
+            await LocalPostgres.StopAbandonedAsync(directory);
+            try
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Left for the next run.
+            }
+        }
+    }
+
+    private static bool IsAlive(int pid)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
     private static void Stop(string directory)
     {
         if (_local is null)
@@ -81,7 +120,8 @@ public static class TestDatabase
             return;
         }
 
-        _local.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        // Immediate: the data is deleted next, and the exit handler has little time.
+        _local.StopAsync(immediate: true).GetAwaiter().GetResult();
         try
         {
             Directory.Delete(directory, recursive: true);
