@@ -45,6 +45,8 @@ public static class ApiSetup
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         services.AddAuthorization();
+        services.AddOptions<FailedAuthenticationOptions>().BindConfiguration(FailedAuthenticationOptions.Section);
+        services.AddSingleton<FailedAuthenticationLimiter>();
 
         services.AddExceptionHandler<ApiExceptionHandler>();
         services.AddProblemDetails();

@@ -18,10 +18,12 @@ public sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory loggerFactory,
     UrlEncoder encoder,
-    IGrainFactory grains)
+    IGrainFactory grains,
+    FailedAuthenticationLimiter failures)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, loggerFactory, encoder)
 {
     public const string SchemeName = "ApiKey";
+    private static readonly object ThrottledKey = new();
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -31,6 +33,26 @@ public sealed class ApiKeyAuthenticationHandler(
             return AuthenticateResult.NoResult();
         }
 
+        // An address that keeps presenting keys that do not work is stopped here, before its
+        // made-up keys can each cost a grain activation and a database read.
+        var address = Context.Connection.RemoteIpAddress?.ToString() ?? "";
+        if (failures.IsThrottled(address, out var retryAfter))
+        {
+            Context.Items[ThrottledKey] = retryAfter;
+            return AuthenticateResult.Fail("Too many failed authentication attempts.");
+        }
+
+        var result = await Resolve(header);
+        if (!result.Succeeded)
+        {
+            failures.Record(address);
+        }
+
+        return result;
+    }
+
+    private async Task<AuthenticateResult> Resolve(string header)
+    {
         const string bearer = "Bearer ";
         if (!header.StartsWith(bearer, StringComparison.OrdinalIgnoreCase))
         {
@@ -61,9 +83,19 @@ public sealed class ApiKeyAuthenticationHandler(
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
+        if (Context.Items[ThrottledKey] is int retryAfter)
+        {
+            Response.StatusCode = StatusCodes.Status429TooManyRequests;
+            Response.Headers.RetryAfter = retryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            await Response.WriteAsJsonAsync(new ThrottledBody("rate_limit_exceeded", "Too many failed authentication attempts", "ip", retryAfter));
+            return;
+        }
+
         Response.StatusCode = StatusCodes.Status401Unauthorized;
         await Response.WriteAsJsonAsync(new ApiErrors.ErrorBody("Unauthorized"));
     }
+
+    private sealed record ThrottledBody(string Error, string Message, string Type, int RetryAfter);
 }
 
 /// <summary>The business and kind of key behind an authenticated request.</summary>

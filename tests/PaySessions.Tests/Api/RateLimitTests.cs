@@ -15,6 +15,7 @@ public sealed class RateLimitTests : IAsyncLifetime
         ["PaySessions:RateLimits:PerCustomer:Limit"] = "2",
         ["PaySessions:RateLimits:PerCustomer:Window"] = "00:01:00",
         ["PaySessions:Http:TrustedProxies:0"] = "127.0.0.1",
+        ["PaySessions:RateLimits:FailedAuthPerIp:Limit"] = "3",
     });
 
     public Task DisposeAsync() => _api.DisposeAsync();
@@ -42,6 +43,33 @@ public sealed class RateLimitTests : IAsyncLifetime
         Assert.Equal(retryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture), limited.Headers.GetValues("Retry-After").Single());
         Assert.Equal(["error", "message", "type", "retry_after"], json.Select(p => p.Key));
         Assert.Equal(0, await _api.SessionRows(ApiFixture.DevBusiness, body["order_id"]!.GetValue<string>()));
+    }
+
+    [Fact]
+    public async Task An_address_that_keeps_failing_authentication_is_throttled_before_any_key_is_looked_up()
+    {
+        var address = $"198.18.0.{Random.Shared.Next(1, 250)}";
+        Task<HttpResponseMessage> Attempt(string key) => _api.Send(HttpMethod.Post, "/session", key, Bodies.SeedExample().ToJsonString(),
+            request => request.Headers.Add("X-Forwarded-For", address));
+
+        var failures = new List<HttpStatusCode>();
+        for (var i = 0; i < 3; i++)
+        {
+            failures.Add((await Attempt($"sk_test_madeup{i}0000000000000000")).StatusCode);
+        }
+
+        var throttled = await Attempt("sk_test_madeup90000000000000000");
+        var evenWithAGoodKey = await Attempt(ApiFixture.DevSecretKey);
+        var elsewhere = await _api.Post("/session", ApiFixture.DevSecretKey, Bodies.SeedExample().ToJsonString());
+
+        Assert.All(failures, status => Assert.Equal(HttpStatusCode.Unauthorized, status));
+        Assert.Equal(HttpStatusCode.TooManyRequests, throttled.StatusCode);
+        var json = await Bodies.Json(throttled);
+        Assert.Equal("rate_limit_exceeded", json["error"]!.GetValue<string>());
+        Assert.Equal("ip", json["type"]!.GetValue<string>());
+        Assert.Equal(json["retry_after"]!.GetValue<int>().ToString(System.Globalization.CultureInfo.InvariantCulture), throttled.Headers.GetValues("Retry-After").Single());
+        Assert.Equal(HttpStatusCode.TooManyRequests, evenWithAGoodKey.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, elsewhere.StatusCode);
     }
 
     [Fact]
