@@ -49,24 +49,7 @@ public static class PayvioxSessionRules
         var metadata = Metadata(body, errors);
         var paymentMethodId = Text(body, "paymentMethodId", "paymentMethodId", required: false, MaxTextLength, errors);
 
-        // Only a server holding the secret key can vouch for the end user's address; from a
-        // browser (public key) the address is the request's own, whatever the body says.
-        var clientIp = requestAddress;
-        if (merchant.HasSecretKey)
-        {
-            clientIp = null;
-            if (Text(body, "ip", "ip", required: false, max: 64, errors) is { } ip)
-            {
-                if (ClientAddress.TryParse(ip, out var normalized))
-                {
-                    clientIp = normalized;
-                }
-                else
-                {
-                    errors.Add("ip", "The ip field must be a valid IP address.");
-                }
-            }
-        }
+        var clientIp = EndUserAddress(body, merchant, requestAddress, errors);
 
         if (errors.Count > 0)
         {
@@ -95,20 +78,31 @@ public static class PayvioxSessionRules
     {
         var errors = new FieldErrors();
         var methodId = Text(body, "paymentMethodId", "paymentMethodId", required: true, MaxTextLength, errors);
-        var payerIp = merchant.HasSecretKey ? null : requestAddress;
-        if (merchant.HasSecretKey && Text(body, "ip", "ip", required: false, max: 64, errors) is { } ip)
+        var payerIp = EndUserAddress(body, merchant, requestAddress, errors);
+        return errors.Count > 0 ? (null, null, errors.ToDictionary()) : (methodId, payerIp, []);
+    }
+
+    // Only a server holding the secret key can vouch for the end user's address (the optional
+    // `ip` field); from a browser (public key) it is the request's own, whatever the body says.
+    private static string? EndUserAddress(JsonElement body, Merchant merchant, string? requestAddress, FieldErrors errors)
+    {
+        if (!merchant.HasSecretKey)
         {
-            if (ClientAddress.TryParse(ip, out var normalized))
-            {
-                payerIp = normalized;
-            }
-            else
-            {
-                errors.Add("ip", "The ip field must be a valid IP address.");
-            }
+            return requestAddress;
         }
 
-        return errors.Count > 0 ? (null, null, errors.ToDictionary()) : (methodId, payerIp, []);
+        if (Text(body, "ip", "ip", required: false, max: 64, errors) is not { } ip)
+        {
+            return null;
+        }
+
+        if (ClientAddress.TryParse(ip, out var normalized))
+        {
+            return normalized;
+        }
+
+        errors.Add("ip", "The ip field must be a valid IP address.");
+        return null;
     }
 
     private static List<LineItem>? Items(JsonElement body, FieldErrors errors)
