@@ -85,17 +85,13 @@ public sealed class ApiKeyAuthenticationHandler(
     {
         if (Context.Items[ThrottledKey] is int retryAfter)
         {
-            Response.StatusCode = StatusCodes.Status429TooManyRequests;
-            Response.Headers.RetryAfter = retryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            await Response.WriteAsJsonAsync(new ThrottledBody("rate_limit_exceeded", "Too many failed authentication attempts", "ip", retryAfter));
+            await new RateLimitedResult("Too many failed authentication attempts", "ip", retryAfter).ExecuteAsync(Context);
             return;
         }
 
         Response.StatusCode = StatusCodes.Status401Unauthorized;
         await Response.WriteAsJsonAsync(new ApiErrors.ErrorBody("Unauthorized"));
     }
-
-    private sealed record ThrottledBody(string Error, string Message, string Type, int RetryAfter);
 }
 
 /// <summary>The business and kind of key behind an authenticated request.</summary>

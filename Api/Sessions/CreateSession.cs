@@ -12,17 +12,10 @@ namespace PaySessions.Api.Sessions;
 /// <summary><c>POST /session</c>: the Payviox-style create, public or secret key.</summary>
 public static class CreateSessionEndpoint
 {
-    public static async Task<IResult> Handle(HttpContext http, IMediator mediator)
+    public static Task<IResult> Handle(HttpContext http, IMediator mediator)
     {
         var address = http.Connection.RemoteIpAddress is { } remote ? ClientAddress.Normalize(remote) : null;
-        var request = new CreatePayvioxSession(Merchant.From(http.User), JsonRequestBody.Get(http), address);
-        var result = await mediator.Send(request, http.RequestAborted);
-        if (result is RateLimitedResult limited)
-        {
-            http.Response.Headers.RetryAfter = limited.RetryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        }
-
-        return result;
+        return mediator.Send(new CreatePayvioxSession(Merchant.From(http.User), JsonRequestBody.Get(http), address), http.RequestAborted);
     }
 }
 
@@ -95,26 +88,13 @@ public sealed class CreatePayvioxSessionHandler(IGrainFactory grains) : IRequest
             var byIp = await grains.GetGrain<IRateLimiterGrain>(RateLimitKeys.ForIp(ip)).TryAcquire();
             if (!byIp.Allowed)
             {
-                return new RateLimitedResult("ip", byIp.RetryAfterSeconds);
+                return new RateLimitedResult(RateLimitedResult.SessionRequests, "ip", byIp.RetryAfterSeconds);
             }
         }
 
         var byCustomer = await grains.GetGrain<IRateLimiterGrain>(RateLimitKeys.ForCustomer(command.BusinessId, command.Customer)).TryAcquire();
-        return byCustomer.Allowed ? null : new RateLimitedResult("customer", byCustomer.RetryAfterSeconds);
+        return byCustomer.Allowed ? null : new RateLimitedResult(RateLimitedResult.SessionRequests, "customer", byCustomer.RetryAfterSeconds);
     }
 }
 
 public sealed record CreatedSession(string SessionId);
-
-/// <summary>429 with the seed's body; the endpoint adds the matching Retry-After header.</summary>
-public sealed class RateLimitedResult(string type, int retryAfter) : IResult
-{
-    public int RetryAfter => retryAfter;
-
-    public Task ExecuteAsync(HttpContext httpContext) =>
-        TypedResults.Json(
-            new RateLimitBody("rate_limit_exceeded", "Too many session requests", type, retryAfter),
-            statusCode: StatusCodes.Status429TooManyRequests).ExecuteAsync(httpContext);
-
-    private sealed record RateLimitBody(string Error, string Message, string Type, int RetryAfter);
-}
