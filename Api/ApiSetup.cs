@@ -24,6 +24,7 @@ public static class ApiSetup
         // ServiceFactory, the behaviours and each handler are registered by hand.
         services.AddScoped<ServiceFactory>(provider => provider.GetService!);
         services.AddScoped<IMediator, Mediator>();
+        services.AddScoped<OwnedSessionAccess>();
         services.AddTransient(typeof(IPipelineBehavior<,>), typeof(RequestLoggingBehavior<,>));
         AddOwnedSessionCheck<GetSession>(services);
         AddOwnedSessionCheck<GetSessionEvents>(services);

@@ -15,12 +15,11 @@ public static class GetSessionEndpoint
 
 public sealed record GetSession(Merchant Merchant, string SessionId) : IOwnedSessionRequest;
 
-public sealed class GetSessionHandler(IGrainFactory grains) : IRequestHandler<GetSession, IResult>
+/// <summary>Shows the snapshot the ownership check already read: no second call to the grain.</summary>
+public sealed class GetSessionHandler(OwnedSessionAccess access) : IRequestHandler<GetSession, IResult>
 {
-    public async Task<IResult> Handle(GetSession request, CancellationToken cancellationToken) =>
-        await grains.GetGrain<IPaymentSessionGrain>(request.SessionId).GetSnapshot() is { } session
-            ? TypedResults.Ok(SessionView.From(session))
-            : ApiErrors.SessionNotFound();
+    public Task<IResult> Handle(GetSession request, CancellationToken cancellationToken) =>
+        Task.FromResult<IResult>(access.Session is { } session ? TypedResults.Ok(SessionView.From(session)) : ApiErrors.SessionNotFound());
 }
 
 /// <summary>The session as the Payviox-style API shows it.</summary>

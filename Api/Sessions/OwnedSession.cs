@@ -22,20 +22,29 @@ public interface IOwnedSessionRequest : IRequest<IResult>
 /// with the right kind of key. A public key where a secret one is needed, another business, an
 /// unknown or a malformed id all get the same "not found", so ids cannot be probed.
 /// </summary>
-public sealed class OwnedSessionBehavior<TRequest>(IGrainFactory grains) : IPipelineBehavior<TRequest, IResult>
+public sealed class OwnedSessionBehavior<TRequest>(IGrainFactory grains, OwnedSessionAccess access) : IPipelineBehavior<TRequest, IResult>
     where TRequest : IOwnedSessionRequest
 {
-    public async Task<IResult> Handle(TRequest request, CancellationToken cancellationToken, RequestHandlerDelegate<IResult> next) =>
-        await IsOwned(grains, request) ? await next() : ApiErrors.SessionNotFound();
-
-    private static async Task<bool> IsOwned(IGrainFactory grains, TRequest request)
+    public async Task<IResult> Handle(TRequest request, CancellationToken cancellationToken, RequestHandlerDelegate<IResult> next)
     {
         if ((!request.Merchant.HasSecretKey && !request.PublicKeyAllowed) || !SessionIds.IsWellFormed(request.SessionId))
         {
-            return false;
+            return ApiErrors.SessionNotFound();
         }
 
         var session = await grains.GetGrain<IPaymentSessionGrain>(request.SessionId).GetSnapshot();
-        return session is not null && session.BusinessId == request.Merchant.BusinessId;
+        if (session is null || session.BusinessId != request.Merchant.BusinessId)
+        {
+            return ApiErrors.SessionNotFound();
+        }
+
+        access.Session = session;
+        return await next();
     }
+}
+
+/// <summary>The snapshot the ownership check read, for the handler of the same request (scoped per request).</summary>
+public sealed class OwnedSessionAccess
+{
+    public PaymentSessionSnapshot? Session { get; set; }
 }
