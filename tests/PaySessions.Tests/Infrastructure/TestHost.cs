@@ -51,15 +51,15 @@ public sealed class TestHost : IAsyncDisposable
             ContentRootPath = AppContext.BaseDirectory,
         });
 
-        var baseUrl = $"http://127.0.0.1:{FreePort()}";
+        var baseUrl = $"http://127.0.0.1:{Loopback.FreePort()}";
         var configuration = new Dictionary<string, string?>
         {
             ["urls"] = baseUrl,
             ["PaySessions:PublicBaseUrl"] = baseUrl,
             ["PaySessions:Cluster:ClusterId"] = identity.ClusterId,
             ["PaySessions:Cluster:ServiceId"] = identity.ServiceId,
-            ["PaySessions:Cluster:SiloPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["PaySessions:Cluster:GatewayPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["PaySessions:Cluster:SiloPort"] = Loopback.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["PaySessions:Cluster:GatewayPort"] = Loopback.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Logging:LogLevel:Default"] = "Warning",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
@@ -82,12 +82,6 @@ public sealed class TestHost : IAsyncDisposable
         await _app.DisposeAsync();
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
 
 /// <summary>
