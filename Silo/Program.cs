@@ -6,14 +6,14 @@ var builder = WebApplication.CreateBuilder(args);
 
 if (MerchantsCommand.Handles(args))
 {
-    return await MerchantsCommand.RunAsync(args, builder.Configuration, Console.Out, Console.Error);
+    return await MerchantsCommand.RunAsync(args, builder.Configuration, builder.Environment, Console.Out, Console.Error);
 }
 
 using var bootstrapLogs = LoggerFactory.Create(logging => logging.AddSimpleConsole(console => console.SingleLine = true));
 DatabaseBootstrap database;
 try
 {
-    database = await DatabaseBootstrap.OpenAsync(builder.Configuration, bootstrapLogs.CreateLogger("PaySessions.Database"));
+    database = await DatabaseBootstrap.OpenAsync(builder.Configuration, builder.Environment, bootstrapLogs.CreateLogger("PaySessions.Database"));
 }
 catch (DatabaseUnavailableException e)
 {

@@ -23,9 +23,27 @@ public interface IBusinessGrain : IGrainWithStringKey
     [Alias("ImportKey")]
     Task ImportKey(string plainKey);
 
-    /// <summary>Sets which catalogue methods the business accepts (ids unknown to the catalogue are kept but never offered).</summary>
+    /// <summary>
+    /// Sets which catalogue methods the business accepts (ids unknown to the catalogue are kept but
+    /// never offered): the Development business's configured set. Operators use
+    /// <see cref="EnableMethods"/> and <see cref="DisableMethods"/>.
+    /// </summary>
     [Alias("EnablePaymentMethods")]
     Task EnablePaymentMethods(IReadOnlyList<string> methodIds);
+
+    /// <summary>
+    /// Adds methods to the business's set. Refused, changing nothing, when the business is not
+    /// registered or any id is not in the catalogue or its provider is not configured.
+    /// </summary>
+    [Alias("EnableMethods")]
+    Task<PaymentMethodsChange> EnableMethods(IReadOnlyList<string> methodIds);
+
+    /// <summary>
+    /// Removes methods from the business's set. Refused, changing nothing, when the business is not
+    /// registered or an id is neither enabled nor in the catalogue.
+    /// </summary>
+    [Alias("DisableMethods")]
+    Task<PaymentMethodsChange> DisableMethods(IReadOnlyList<string> methodIds);
 
     /// <summary>The enabled methods whose provider is configured and that fit this currency and amount.</summary>
     [Alias("GetAvailablePaymentMethods")]
@@ -60,6 +78,14 @@ public sealed record BusinessProfile(
     [property: Id(2)] DateTimeOffset CreatedAt,
     [property: Id(3)] IReadOnlyList<ApiKeySummary> Keys,
     [property: Id(4)] IReadOnlyList<string> EnabledPaymentMethods);
+
+/// <summary>The business's enabled methods after a change, or (not accepted) as they stay and why.</summary>
+[GenerateSerializer]
+[Alias("PaySessions.PaymentMethodsChange")]
+public sealed record PaymentMethodsChange(
+    [property: Id(0)] bool Accepted,
+    [property: Id(1)] IReadOnlyList<string> Enabled,
+    [property: Id(2)] string? Error);
 
 /// <summary>What may be shown of a key: its kind and first characters, never the key.</summary>
 [GenerateSerializer]

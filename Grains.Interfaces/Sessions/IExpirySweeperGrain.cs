@@ -9,7 +9,10 @@ namespace PaySessions.Grains.Sessions;
 [Alias("PaySessions.IExpirySweeperGrain")]
 public interface IExpirySweeperGrain : IGrainWithIntegerKey
 {
-    /// <summary>Registers the sweep reminder when it is not registered yet (an existing one is left as it is).</summary>
+    /// <summary>
+    /// Registers the sweep reminder when it is not registered yet or its period differs from the
+    /// configured one; a reminder with the configured period is left as it is.
+    /// </summary>
     [Alias("EnsureScheduled")]
     Task EnsureScheduled();
 

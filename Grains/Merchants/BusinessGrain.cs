@@ -13,6 +13,7 @@ public sealed class BusinessGrain(
     IGrainFactory grains,
     PaymentMethodCatalog catalog,
     SecretProtector secrets,
+    IBusinessDirectory directory,
     Microsoft.Extensions.Options.IOptions<Webhooks.WebhookOptions> webhookOptions,
     TimeProvider clock)
     : Grain, IBusinessGrain
@@ -33,6 +34,9 @@ public sealed class BusinessGrain(
             await record.WriteStateAsync();
         }
 
+        // Listed after the record exists, and again on every Register (a no-op then): a failure
+        // between the two writes is mended by the next call instead of hiding the business.
+        await directory.AddAsync(BusinessId, record.State.CreatedAt);
         return Profile();
     }
 
@@ -59,6 +63,67 @@ public sealed class BusinessGrain(
         EnsureRegistered();
         record.State.EnabledPaymentMethods = [.. methodIds.Distinct(StringComparer.Ordinal)];
         await record.WriteStateAsync();
+    }
+
+    public async Task<PaymentMethodsChange> EnableMethods(IReadOnlyList<string> methodIds)
+    {
+        if (RefuseChange(methodIds) is { } refused)
+        {
+            return refused;
+        }
+
+        // All or nothing: one refused id leaves the set as it was.
+        foreach (var id in methodIds)
+        {
+            if (catalog.RefusalToEnable(id) is { } refusal)
+            {
+                return new PaymentMethodsChange(false, [.. record.State.EnabledPaymentMethods], refusal);
+            }
+        }
+
+        var added = methodIds.Distinct(StringComparer.Ordinal).Where(id => !record.State.EnabledPaymentMethods.Contains(id, StringComparer.Ordinal)).ToList();
+        if (added.Count > 0)
+        {
+            record.State.EnabledPaymentMethods.AddRange(added);
+            await record.WriteStateAsync();
+        }
+
+        return new PaymentMethodsChange(true, [.. record.State.EnabledPaymentMethods], null);
+    }
+
+    public async Task<PaymentMethodsChange> DisableMethods(IReadOnlyList<string> methodIds)
+    {
+        if (RefuseChange(methodIds) is { } refused)
+        {
+            return refused;
+        }
+
+        // A method that is not enabled is fine to disable again, but an id neither enabled nor in
+        // the catalogue is a typo: say so rather than report success.
+        var enabled = record.State.EnabledPaymentMethods;
+        if (methodIds.FirstOrDefault(id => !enabled.Contains(id, StringComparer.Ordinal) && !catalog.Lists(id)) is { } unknown)
+        {
+            return new PaymentMethodsChange(false, [.. enabled], $"Unknown payment method '{unknown}': it is neither enabled for {BusinessId} nor in the catalogue.");
+        }
+
+        if (enabled.RemoveAll(id => methodIds.Contains(id, StringComparer.Ordinal)) > 0)
+        {
+            await record.WriteStateAsync();
+        }
+
+        return new PaymentMethodsChange(true, [.. enabled], null);
+    }
+
+    private PaymentMethodsChange? RefuseChange(IReadOnlyList<string> methodIds)
+    {
+        if (!record.RecordExists)
+        {
+            return new PaymentMethodsChange(false, [], $"Business {BusinessId} is not registered.");
+        }
+
+        return methodIds.Count == 0
+            ? new PaymentMethodsChange(false, [.. record.State.EnabledPaymentMethods], "Name at least one payment method.")
+            : null;
     }
 
     public Task<IReadOnlyList<AvailablePaymentMethod>> GetAvailablePaymentMethods(string currency, long amount) =>

@@ -46,6 +46,27 @@ public sealed class PaymentMethodCatalog(IOptions<PaymentMethodCatalogOptions> o
         ];
     }
 
+    /// <summary>Whether the catalogue has a method with this id (configured provider or not).</summary>
+    public bool Lists(string methodId) =>
+        options.Value.Methods.Any(m => string.Equals(m.Id, methodId, StringComparison.Ordinal));
+
+    /// <summary>
+    /// Why <paramref name="methodId"/> cannot be enabled for a business (one sentence), or null
+    /// when it can: it must be in the catalogue and its provider configured.
+    /// </summary>
+    public string? RefusalToEnable(string methodId)
+    {
+        var method = options.Value.Methods.FirstOrDefault(m => string.Equals(m.Id, methodId, StringComparison.Ordinal));
+        if (method is null)
+        {
+            return $"Unknown payment method '{methodId}': it is not in the catalogue ({PaymentMethodCatalogOptions.Section}).";
+        }
+
+        return providers.IsConfigured(method.Provider)
+            ? null
+            : $"Payment method '{methodId}' cannot be enabled: its provider '{method.Provider}' is not configured ({PaymentProvidersOptions.Section}:{method.Provider}).";
+    }
+
     private static bool Fits(PaymentMethodOptions method, string currency, long amount) =>
         (method.Currencies.Count == 0 || method.Currencies.Contains(currency, StringComparer.OrdinalIgnoreCase))
         && (method.MinAmount is null || amount >= method.MinAmount)

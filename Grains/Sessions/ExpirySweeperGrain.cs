@@ -11,6 +11,7 @@ namespace PaySessions.Grains.Sessions;
 /// </summary>
 public sealed partial class ExpirySweeperGrain(
     ISessionIndex index,
+    IReminderTable reminders,
     TimeProvider clock,
     IOptions<PaymentSessionOptions> options,
     ILogger<ExpirySweeperGrain> logger)
@@ -22,11 +23,17 @@ public sealed partial class ExpirySweeperGrain(
     // Bounds one tick, so a backlog is worked off over several ticks instead of one endless turn.
     private const int MaxPerTick = 20_000;
 
+    // The reminder outlives the silo that registered it, with the period it was given then. Every
+    // silo start calls this: it registers the reminder when there is none, and again when the
+    // configured period has changed since (a restart is how configuration changes take effect).
+    // An unchanged reminder is left alone, so restarts do not push the next tick back.
+    // IGrainReminder does not carry its period, so it is read from the reminder table.
     public async Task EnsureScheduled()
     {
-        if (await this.GetReminder(Reminder) is null)
+        var period = options.Value.ExpirySweepPeriod;
+        var existing = await reminders.ReadRow(this.GetGrainId(), Reminder);
+        if (existing is null || existing.Period != period)
         {
-            var period = options.Value.ExpirySweepPeriod;
             await this.RegisterOrUpdateReminder(Reminder, period, period);
         }
     }

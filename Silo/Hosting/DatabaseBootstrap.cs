@@ -1,21 +1,21 @@
 using Microsoft.Extensions.Logging;
 using Npgsql;
-using PaySessions.Silo.Database;
+using PaySessions.Silo.Development;
 
 namespace PaySessions.Silo.Hosting;
 
 /// <summary>
-/// Decides which PostgreSQL the service uses: the configured <c>ConnectionStrings:PaySessions</c>,
-/// or else a local server it starts itself with its data under <c>.data/postgres</c>.
+/// Decides which PostgreSQL the service uses: the configured <c>ConnectionStrings:PaySessions</c>.
+/// Without one, Development starts a local server of its own (<see cref="DevelopmentDatabase"/>);
+/// every other environment refuses to start rather than guess.
 /// </summary>
 public sealed class DatabaseBootstrap : IAsyncDisposable
 {
     public const string ConnectionStringName = "PaySessions";
-    public const string DataDirectoryKey = "PaySessions:LocalDatabase:DataDirectory";
 
-    private readonly LocalPostgres? _local;
+    private readonly IAsyncDisposable? _local;
 
-    private DatabaseBootstrap(string connectionString, LocalPostgres? local)
+    private DatabaseBootstrap(string connectionString, IAsyncDisposable? local)
     {
         ConnectionString = connectionString;
         _local = local;
@@ -23,33 +23,35 @@ public sealed class DatabaseBootstrap : IAsyncDisposable
 
     public string ConnectionString { get; }
 
+    /// <summary>What a process outside Development says, and exits with, when it has no database configured.</summary>
+    public static string MissingConnectionString(string environmentName) =>
+        $"PaySessions will not start in the {environmentName} environment without a database: set ConnectionStrings:PaySessions "
+        + "(environment variable ConnectionStrings__PaySessions=\"Host=…;Username=…;Password=…;Database=paysessions\"); "
+        + "only Development starts a local PostgreSQL of its own.";
+
     /// <exception cref="DatabaseUnavailableException">With one sentence saying what to set.</exception>
-    public static async Task<DatabaseBootstrap> OpenAsync(IConfiguration configuration, ILogger logger, CancellationToken cancellationToken = default)
+    public static async Task<DatabaseBootstrap> OpenAsync(
+        IConfiguration configuration, IHostEnvironment environment, ILogger logger, CancellationToken cancellationToken = default)
     {
         var configured = configuration.GetConnectionString(ConnectionStringName);
         if (!string.IsNullOrWhiteSpace(configured))
         {
-            await CheckReachableAsync(configured, cancellationToken);
+            await CheckReachableAsync(configured, environment, cancellationToken);
             return new DatabaseBootstrap(configured, null);
         }
 
-        var directory = configuration[DataDirectoryKey] ?? Path.Combine(RepositoryRoot(), ".data", "postgres");
-        try
+        if (!environment.IsDevelopment())
         {
-            var local = await LocalPostgres.StartAsync(directory, logger, cancellationToken);
-            return new DatabaseBootstrap(local.ConnectionString, local);
+            throw new DatabaseUnavailableException(MissingConnectionString(environment.EnvironmentName));
         }
-        catch (Exception e) when (e is LocalPostgresException or NpgsqlException or IOException or UnauthorizedAccessException or System.ComponentModel.Win32Exception)
-        {
-            throw new DatabaseUnavailableException(
-                $"PaySessions needs PostgreSQL: set ConnectionStrings:PaySessions (for example ConnectionStrings__PaySessions=\"Host=localhost;Username=postgres;Database=paysessions\") "
-                + $"or install the PostgreSQL server binaries (initdb, pg_ctl) so it can start its own; starting one failed: {e.Message}");
-        }
+
+        var local = await DevelopmentDatabase.StartAsync(configuration, logger, cancellationToken);
+        return new DatabaseBootstrap(local.ConnectionString, local);
     }
 
     public ValueTask DisposeAsync() => _local?.DisposeAsync() ?? ValueTask.CompletedTask;
 
-    private static async Task CheckReachableAsync(string connectionString, CancellationToken cancellationToken)
+    private static async Task CheckReachableAsync(string connectionString, IHostEnvironment environment, CancellationToken cancellationToken)
     {
         NpgsqlConnectionStringBuilder parsed;
         try
@@ -70,25 +72,10 @@ public sealed class DatabaseBootstrap : IAsyncDisposable
         {
             throw new DatabaseUnavailableException(
                 $"Cannot reach PostgreSQL at {parsed.Host}:{parsed.Port} (database {parsed.Database}) from ConnectionStrings:PaySessions: {e.Message}; "
-                + "fix that connection string, or remove it to let PaySessions start its own local PostgreSQL.");
+                + (environment.IsDevelopment()
+                    ? "fix that connection string, or remove it to let PaySessions start its own local PostgreSQL."
+                    : "fix that connection string."));
         }
-    }
-
-    /// <summary>The folder holding PaySessions.sln above the working directory, else the working directory.</summary>
-    private static string RepositoryRoot()
-    {
-        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
-        {
-            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-            {
-                if (File.Exists(Path.Combine(dir.FullName, "PaySessions.sln")))
-                {
-                    return dir.FullName;
-                }
-            }
-        }
-
-        return Directory.GetCurrentDirectory();
     }
 }
 

@@ -43,6 +43,7 @@ public static class OrleansSetup
         services.TryAddSingleton(_ => NpgsqlDataSource.Create(connectionString));
         services.TryAddSingleton<IEventStore, PostgresEventStore>();
         services.TryAddSingleton<ISessionIndex, PostgresSessionIndex>();
+        services.TryAddSingleton<IBusinessDirectory, PostgresBusinessDirectory>();
         services.TryAddSingleton<PaymentProviders>();
         services.TryAddSingleton<PaymentMethodCatalog>();
         services.AddOptions<PaymentMethodCatalogOptions>()

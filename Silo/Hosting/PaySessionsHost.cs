@@ -46,7 +46,7 @@ public static class PaySessionsHost
         return app;
     }
 
-    /// <summary>Makes sure the expiry sweep's reminder exists; one registered earlier is left untouched.</summary>
+    /// <summary>Makes sure the expiry sweep's reminder exists with the configured period (see <see cref="IExpirySweeperGrain.EnsureScheduled"/>).</summary>
     private sealed class ExpirySweepStarter(IGrainFactory grains) : IHostedService
     {
         public Task StartAsync(CancellationToken cancellationToken) => grains.GetGrain<IExpirySweeperGrain>(0).EnsureScheduled();

@@ -7,18 +7,19 @@ namespace PaySessions.Silo.Merchants;
 
 /// <summary>
 /// <c>dotnet run --project Silo -- merchants …</c>: operator commands, run as an Orleans client of
-/// the cluster on the configured database, so the business grains stay the only writers.
+/// the cluster on the configured database, so the business grains stay the only writers. The
+/// database is found as the silo finds it: outside Development only from the connection string.
 /// </summary>
 public static class MerchantsCommand
 {
     public static bool Handles(string[] args) => args.Length > 0 && args[0] == "merchants";
 
-    public static async Task<int> RunAsync(string[] args, IConfiguration configuration, TextWriter output, TextWriter error)
+    public static async Task<int> RunAsync(string[] args, IConfiguration configuration, IHostEnvironment environment, TextWriter output, TextWriter error)
     {
         var name = new Option<string>("--name") { Description = "The business's display name.", Required = true };
         var live = new Option<bool>("--live") { Description = "Issue live keys instead of test keys." };
         var create = new Command("create", "Create a business and print its API keys (shown once, stored only as hashes).") { name, live };
-        create.SetAction((parse, cancellationToken) => WithCluster(configuration, output, error, async grains =>
+        create.SetAction((parse, cancellationToken) => WithCluster(configuration, environment, output, error, async grains =>
         {
             var businessId = "biz_" + Guid.NewGuid().ToString("N")[..16];
             var business = grains.GetGrain<IBusinessGrain>(businessId);
@@ -34,7 +35,7 @@ public static class MerchantsCommand
         var key = new Argument<string>("key") { Description = "The API key to revoke, or its SHA-256 hex." };
         var business = new Option<string>("--business") { Description = "The business the key belongs to.", Required = true };
         var revoke = new Command("revoke-key", "Revoke an API key at once.") { key, business };
-        revoke.SetAction((parse, cancellationToken) => WithCluster(configuration, output, error, async grains =>
+        revoke.SetAction((parse, cancellationToken) => WithCluster(configuration, environment, output, error, async grains =>
         {
             var given = parse.GetValue(key)!.Trim();
             var hash = given.Length == 64 && given.All(char.IsAsciiHexDigitLower) ? given : ApiKeys.Hash(given);
@@ -46,7 +47,7 @@ public static class MerchantsCommand
         var url = new Option<string>("--url") { Description = "Where session webhooks are POSTed (https to a public address outside Development).", Required = true };
         var webhookBusiness = new Option<string>("--business") { Description = "The business to configure.", Required = true };
         var setWebhook = new Command("set-webhook", "Set a business's webhook URL and print its new signing secret (shown once).") { webhookBusiness, url };
-        setWebhook.SetAction((parse, cancellationToken) => WithCluster(configuration, output, error, async grains =>
+        setWebhook.SetAction((parse, cancellationToken) => WithCluster(configuration, environment, output, error, async grains =>
         {
             var result = await grains.GetGrain<IBusinessGrain>(parse.GetValue(webhookBusiness)!).ConfigureWebhook(parse.GetValue(url)!);
             if (!result.Accepted)
@@ -60,21 +61,91 @@ public static class MerchantsCommand
             return 0;
         }, cancellationToken));
 
+        var enable = MethodsCommand(
+            "enable-methods", "Enable catalogue payment methods for a business (their provider must be configured).",
+            configuration, environment, output, error, (business, ids) => business.EnableMethods(ids));
+        var disable = MethodsCommand(
+            "disable-methods", "Disable payment methods for a business.",
+            configuration, environment, output, error, (business, ids) => business.DisableMethods(ids));
+
+        var list = new Command("list", "List every business: id, name, created, enabled methods and key prefixes (never a key or secret).");
+        list.SetAction((parse, cancellationToken) => WithCluster(configuration, environment, output, error, async (grains, connectionString) =>
+        {
+            await using var dataSource = Npgsql.NpgsqlDataSource.Create(connectionString);
+            foreach (var id in await new PostgresBusinessDirectory(dataSource).ListAsync(cancellationToken))
+            {
+                if (await grains.GetGrain<IBusinessGrain>(id).GetProfile() is { } profile)
+                {
+                    await WriteBusiness(output, profile);
+                }
+            }
+
+            return 0;
+        }, cancellationToken));
+
         var root = new RootCommand("PaySessions operator commands")
         {
-            new Command("merchants", "Manage merchant businesses, their API keys and webhooks.") { create, revoke, setWebhook },
+            new Command("merchants", "Manage merchant businesses, their API keys, payment methods and webhooks.")
+            {
+                create, list, enable, disable, revoke, setWebhook,
+            },
         };
         return await root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
     }
 
+    private static Command MethodsCommand(
+        string name, string description, IConfiguration configuration, IHostEnvironment environment, TextWriter output, TextWriter error,
+        Func<IBusinessGrain, IReadOnlyList<string>, Task<PaymentMethodsChange>> change)
+    {
+        var business = new Argument<string>("business") { Description = "The business id (biz_…)." };
+        var methods = new Argument<string[]>("method") { Description = "Payment method ids from PaySessions:PaymentMethods.", Arity = ArgumentArity.OneOrMore };
+        var command = new Command(name, description) { business, methods };
+        command.SetAction((parse, cancellationToken) => WithCluster(configuration, environment, output, error, async grains =>
+        {
+            var businessId = parse.GetValue(business)!;
+            var result = await change(grains.GetGrain<IBusinessGrain>(businessId), parse.GetValue(methods)!);
+            if (!result.Accepted)
+            {
+                await error.WriteLineAsync(result.Error);
+                return 1;
+            }
+
+            await output.WriteLineAsync($"{businessId} payment methods: {Methods(result.Enabled)}");
+            return 0;
+        }, cancellationToken));
+        return command;
+    }
+
+    private static async Task WriteBusiness(TextWriter output, BusinessProfile profile)
+    {
+        var culture = System.Globalization.CultureInfo.InvariantCulture;
+        await output.WriteLineAsync($"{profile.BusinessId}  {profile.Name}");
+        await output.WriteLineAsync($"  created:  {profile.CreatedAt.UtcDateTime.ToString("u", culture)}");
+        await output.WriteLineAsync($"  methods:  {Methods(profile.EnabledPaymentMethods)}");
+        foreach (var key in profile.Keys)
+        {
+            // The stored prefix (first characters) and the hash revoke-key accepts: never the key.
+            var state = key.RevokedAt is { } revoked ? "revoked " + revoked.UtcDateTime.ToString("u", culture) : "active";
+            await output.WriteLineAsync(
+                $"  key:      {key.Prefix}  {key.Kind.ToString().ToLowerInvariant()} {key.Mode.ToString().ToLowerInvariant()}  {state}  sha256 {key.Hash}");
+        }
+    }
+
+    private static string Methods(IReadOnlyList<string> ids) => ids.Count == 0 ? "(none)" : string.Join(", ", ids);
+
+    private static Task<int> WithCluster(
+        IConfiguration configuration, IHostEnvironment environment, TextWriter output, TextWriter error, Func<IGrainFactory, Task<int>> work, CancellationToken cancellationToken) =>
+        WithCluster(configuration, environment, output, error, (grains, _) => work(grains), cancellationToken);
+
     private static async Task<int> WithCluster(
-        IConfiguration configuration, TextWriter output, TextWriter error, Func<IGrainFactory, Task<int>> work, CancellationToken cancellationToken)
+        IConfiguration configuration, IHostEnvironment environment, TextWriter output, TextWriter error,
+        Func<IGrainFactory, string, Task<int>> work, CancellationToken cancellationToken)
     {
         using var logs = LoggerFactory.Create(logging => logging.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning));
         DatabaseBootstrap database;
         try
         {
-            database = await DatabaseBootstrap.OpenAsync(configuration, logs.CreateLogger("PaySessions.Database"), cancellationToken);
+            database = await DatabaseBootstrap.OpenAsync(configuration, environment, logs.CreateLogger("PaySessions.Database"), cancellationToken);
         }
         catch (DatabaseUnavailableException e)
         {
@@ -112,7 +183,7 @@ public static class MerchantsCommand
 
             try
             {
-                return await work(host.Services.GetRequiredService<IGrainFactory>());
+                return await work(host.Services.GetRequiredService<IGrainFactory>(), database.ConnectionString);
             }
             finally
             {

@@ -105,6 +105,24 @@ public sealed class SiloHostTests
         Assert.Equal(written, Assert.Single(await Query(identity, reminderSql, identity.ServiceId, reader => reader.GetInt32(0))));
     }
 
+    [Fact]
+    public async Task A_changed_expiry_sweep_period_replaces_the_reminder_at_the_next_start()
+    {
+        var identity = ClusterIdentity.New();
+        const string periodSql = "SELECT period FROM orleans_reminders WHERE service_id = $1 AND reminder_name = 'expiry-sweep'";
+        static Dictionary<string, string?> Period(string period) => new() { ["PaySessions:Sessions:ExpirySweepPeriod"] = period };
+
+        await using (await TestHost.StartAsync(identity, Period("00:02:00")))
+        {
+            Assert.Equal(120_000, Assert.Single(await Query(identity, periodSql, identity.ServiceId, reader => reader.GetInt64(0))));
+        }
+
+        await using (await TestHost.StartAsync(identity, Period("00:03:00")))
+        {
+            Assert.Equal(180_000, Assert.Single(await Query(identity, periodSql, identity.ServiceId, reader => reader.GetInt64(0))));
+        }
+    }
+
     private static async Task<string> ProjectedStatus(ClusterIdentity identity, string sessionId) =>
         Assert.Single(await Query(identity, "SELECT status FROM sessions WHERE session_id = $1", sessionId, reader => reader.GetString(0)));
 

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using PaySessions.Silo.Database;
+using PaySessions.Silo.Development;
 
 namespace PaySessions.Tests.Infrastructure;
 

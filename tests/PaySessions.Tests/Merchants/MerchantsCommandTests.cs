@@ -1,6 +1,9 @@
 using System.Net;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Hosting.Internal;
+using PaySessions.Grains.Merchants;
 using PaySessions.Silo.Merchants;
 using PaySessions.Tests.Infrastructure;
 
@@ -49,10 +52,112 @@ public sealed partial class MerchantsCommandTests(ApiFixture api)
         Assert.Equal(1, refused);
         Assert.Contains("absolute http(s)", message, StringComparison.Ordinal);
         Assert.Equal(1, unknown);
-        var target = await api.Host.Grains.GetGrain<PaySessions.Grains.Merchants.IBusinessGrain>(keys.BusinessId).GetWebhookTarget();
+        var target = await api.Host.Grains.GetGrain<IBusinessGrain>(keys.BusinessId).GetWebhookTarget();
         Assert.Equal("http://127.0.0.1:9/hooks", target!.Url);
         Assert.DoesNotContain("whsec_", target.ProtectedSecret, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_business_made_with_the_cli_is_paid_through_the_sandbox_once_a_method_is_enabled_and_not_after_it_is_disabled()
+    {
+        var (_, output) = await Run("merchants", "create", "--name", "Corner Shop");
+        var businessId = Field().Match(output).Groups[1].Value;
+        var secretKey = SecretKey().Match(output).Value;
+        var before = await CreateSession(secretKey);
+        Assert.Empty(await MethodIds(before, secretKey));
+
+        var (enabled, said) = await Run("merchants", "enable-methods", businessId, "sandbox_card");
+
+        Assert.Equal(0, enabled);
+        Assert.Equal($"{businessId} payment methods: sandbox_card", said.Trim());
+        var id = await CreateSession(secretKey);
+        Assert.Equal(["sandbox_card"], await MethodIds(id, secretKey));
+        var pay = await api.Post($"/session/{id}/pay", secretKey, """{"paymentMethodId":"sandbox_card"}""");
+        Assert.Equal(HttpStatusCode.OK, pay.StatusCode);
+        var redirect = (await Bodies.Json(pay))["redirect_url"]!.GetValue<string>();
+        Assert.Equal(HttpStatusCode.OK, (await api.Host.Http.PostAsync(new Uri(redirect + "/approve"), null)).StatusCode);
+        Assert.Equal("completed", (await Bodies.Json(await api.Get($"/session/{id}", secretKey)))["status"]!.GetValue<string>());
+
+        var (disabled, _) = await Run("merchants", "disable-methods", businessId, "sandbox_card");
+
+        Assert.Equal(0, disabled);
+        var after = await CreateSession(secretKey);
+        Assert.Empty(await MethodIds(after, secretKey));
+        var refused = await api.Post($"/session/{after}/pay", secretKey, """{"paymentMethodId":"sandbox_card"}""");
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Equal("""{"error":"Payment method not found"}""", await refused.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Enabling_an_unknown_method_or_one_whose_provider_is_not_configured_or_for_an_unknown_business_is_refused_and_changes_nothing()
+    {
+        var keys = await api.NewBusiness();
+        Assert.Equal(0, (await Run("merchants", "enable-methods", keys.BusinessId, "sandbox_card")).Code);
+
+        // zen_card is in the catalogue (appsettings.json) but no zen provider is configured.
+        var (unknown, unknownSaid) = await Run("merchants", "enable-methods", keys.BusinessId, "sandbox_wallet", "no_such_method");
+        var (unconfigured, unconfiguredSaid) = await Run("merchants", "enable-methods", keys.BusinessId, "sandbox_wallet", "zen_card");
+        var nobodyId = "biz_nobody_" + Guid.NewGuid().ToString("N")[..8];
+        var (nobody, nobodySaid) = await Run("merchants", "enable-methods", nobodyId, "sandbox_card");
+        var (typo, typoSaid) = await Run("merchants", "disable-methods", keys.BusinessId, "sandbox_crad");
+
+        Assert.Equal([1, 1, 1, 1], new[] { unknown, unconfigured, nobody, typo });
+        Assert.Equal("Unknown payment method 'no_such_method': it is not in the catalogue (PaySessions:PaymentMethods).", unknownSaid.Trim());
+        Assert.Equal(
+            "Payment method 'zen_card' cannot be enabled: its provider 'zen' is not configured (PaySessions:Providers:zen).",
+            unconfiguredSaid.Trim());
+        Assert.Equal($"Business {nobodyId} is not registered.", nobodySaid.Trim());
+        Assert.Equal($"Unknown payment method 'sandbox_crad': it is neither enabled for {keys.BusinessId} nor in the catalogue.", typoSaid.Trim());
+        var profile = await api.Host.Grains.GetGrain<IBusinessGrain>(keys.BusinessId).GetProfile();
+        Assert.Equal(["sandbox_card"], profile!.EnabledPaymentMethods);
+        Assert.Null(await api.Host.Grains.GetGrain<IBusinessGrain>(nobodyId).GetProfile());
+    }
+
+    [Fact]
+    public async Task Merchants_list_shows_every_business_its_methods_and_key_prefixes_and_never_a_key()
+    {
+        var (_, output) = await Run("merchants", "create", "--name", "Listed Ltd");
+        var businessId = Field().Match(output).Groups[1].Value;
+        var secretKey = SecretKey().Match(output).Value;
+        var publicKey = PublicKey().Match(output).Value;
+        Assert.Equal(0, (await Run("merchants", "enable-methods", businessId, "sandbox_wallet", "sandbox_card")).Code);
+        Assert.Equal(0, (await Run("merchants", "revoke-key", publicKey, "--business", businessId)).Code);
+
+        var (code, listing) = await Run("merchants", "list");
+
+        Assert.Equal(0, code);
+        Assert.DoesNotContain(secretKey, listing, StringComparison.Ordinal);
+        Assert.DoesNotContain(publicKey, listing, StringComparison.Ordinal);
+        Assert.DoesNotContain(secretKey[12..24], listing, StringComparison.Ordinal);
+        Assert.Contains($"{ApiFixture.DevBusiness}  Dev Merchant", listing, StringComparison.Ordinal);
+        var block = Block(listing, businessId);
+        Assert.Equal(5, block.Count);
+        Assert.Equal($"{businessId}  Listed Ltd", block[0]);
+        Assert.Matches(@"^  created:  \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}Z$", block[1]);
+        Assert.Equal("  methods:  sandbox_wallet, sandbox_card", block[2]);
+        Assert.Matches($@"^  key:      {Regex.Escape(publicKey[..12])}…  public test  revoked .+  sha256 {ApiKeys.Hash(publicKey)}$", block[3]);
+        Assert.Matches($@"^  key:      {Regex.Escape(secretKey[..12])}…  secret test  active  sha256 {ApiKeys.Hash(secretKey)}$", block[4]);
+    }
+
+    private static List<string> Block(string listing, string businessId) =>
+    [
+        .. listing.Split('\n').Select(line => line.TrimEnd('\r'))
+            .SkipWhile(line => !line.StartsWith(businessId + "  ", StringComparison.Ordinal))
+            .TakeWhile((line, i) => i == 0 || line.StartsWith("  ", StringComparison.Ordinal)),
+    ];
+
+    private async Task<string> CreateSession(string key)
+    {
+        var created = await api.Post("/session", key, Bodies.SeedExample().ToJsonString());
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        return (await Bodies.Json(created))["session_id"]!.GetValue<string>();
+    }
+
+    private async Task<List<string>> MethodIds(string sessionId, string key) =>
+    [
+        .. (await Bodies.Json(await api.Get($"/session/{sessionId}/payment-methods", key)))["payment_methods"]!.AsArray()
+            .Select(m => m!["id"]!.GetValue<string>()),
+    ];
 
     private async Task<(int Code, string Output)> Run(params string[] args)
     {
@@ -64,7 +169,10 @@ public sealed partial class MerchantsCommandTests(ApiFixture api)
         }).Build();
         using var output = new StringWriter();
         using var error = new StringWriter();
-        var code = await MerchantsCommand.RunAsync(args, configuration, output, error);
+
+        // Production: given a connection string, the commands need nothing of Development.
+        var production = new HostingEnvironment { EnvironmentName = Environments.Production };
+        var code = await MerchantsCommand.RunAsync(args, configuration, production, output, error);
         return (code, output + error.ToString());
     }
 
@@ -73,4 +181,7 @@ public sealed partial class MerchantsCommandTests(ApiFixture api)
 
     [GeneratedRegex(@"sk_test_[A-Za-z0-9]{32}")]
     private static partial Regex SecretKey();
+
+    [GeneratedRegex(@"pk_test_[A-Za-z0-9]{32}")]
+    private static partial Regex PublicKey();
 }

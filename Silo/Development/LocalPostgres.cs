@@ -4,12 +4,12 @@ using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
-namespace PaySessions.Silo.Database;
+namespace PaySessions.Silo.Development;
 
 /// <summary>
-/// A PostgreSQL server of our own, run from the machine's binaries (initdb, pg_ctl) when no
-/// connection string is configured: the service's data under <c>.data/postgres</c>, or a
-/// throwaway cluster for a test run. PostgreSQL refuses to run as root, so as root every
+/// A PostgreSQL server of our own, run from the machine's binaries (initdb, pg_ctl): in
+/// Development when no connection string is configured (the service's data under
+/// <c>.data/postgres</c>), or a throwaway cluster for a test run. Never used in production. PostgreSQL refuses to run as root, so as root every
 /// command runs as the <c>postgres</c> user, and the data folder must be reachable by it.
 /// </summary>
 public sealed partial class LocalPostgres : IAsyncDisposable
