@@ -174,8 +174,10 @@ public static class MerchantsCommand
             {
                 await host.StartAsync(cancellationToken);
             }
-            catch (Exception e) when (e is OrleansException or SiloUnavailableException or Orleans.Runtime.Messaging.ConnectionFailedException)
+            catch (Exception e) when (e is OrleansException or SiloUnavailableException or Orleans.Runtime.Messaging.ConnectionFailedException
+                or Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UndefinedTable })
             {
+                // UndefinedTable: no membership table yet, because no silo has ever started on this database.
                 await error.WriteLineAsync(
                     $"No PaySessions silo of cluster '{settings.ClusterId}' is running on this database: start `dotnet run --project Silo` first, then run this again.");
                 return 1;
