@@ -27,12 +27,14 @@ public sealed partial class ExpirySweeperGrain(
     // silo start calls this: it registers the reminder when there is none, and again when the
     // configured period has changed since (a restart is how configuration changes take effect).
     // An unchanged reminder is left alone, so restarts do not push the next tick back.
-    // IGrainReminder does not carry its period, so it is read from the reminder table.
+    // IGrainReminder does not carry its period, so that is read from the reminder table; asking
+    // the reminder service first also waits, as before, until it (and its table) has started.
     public async Task EnsureScheduled()
     {
         var period = options.Value.ExpirySweepPeriod;
-        var existing = await reminders.ReadRow(this.GetGrainId(), Reminder);
-        if (existing is null || existing.Period != period)
+        if (await this.GetReminder(Reminder) is null
+            || await reminders.ReadRow(this.GetGrainId(), Reminder) is not { } existing
+            || existing.Period != period)
         {
             await this.RegisterOrUpdateReminder(Reminder, period, period);
         }
