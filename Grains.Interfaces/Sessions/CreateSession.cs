@@ -45,6 +45,10 @@ public sealed record CreateSession
 
     [Id(11)]
     public SessionType SessionType { get; init; } = SessionType.Pay;
+
+    /// <summary>The mode of the key that asked: live sessions use live providers only, test sessions the sandbox.</summary>
+    [Id(12)]
+    public bool Livemode { get; init; }
 }
 
 /// <summary>Why a create was refused. Nothing was appended in either case.</summary>
