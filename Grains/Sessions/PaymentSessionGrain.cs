@@ -155,9 +155,9 @@ public sealed partial class PaymentSessionGrain(
             return [];
         }
 
-        // The session's mode picks the providers: a test session only the sandbox, a live one only
-        // live providers. InitiatePayment chooses from this same list, so a method of the other
-        // mode is "not found" both when listed and when paid with.
+        // The session's mode picks the providers: a test session only test ones (the sandbox among
+        // them), a live one only live ones. InitiatePayment chooses from this same list, so a
+        // method of the other mode is "not found" both when listed and when paid with.
         var facts = State.Facts!;
         return await GrainFactory.GetGrain<IBusinessGrain>(facts.BusinessId).GetAvailablePaymentMethods(facts.Currency, facts.Amount, State.IsLive);
     }

@@ -11,8 +11,9 @@ public sealed record OutboundWebhook(Guid EventId, string BusinessId, string Typ
 /// <summary>
 /// Which session events merchants hear about, and the body they get:
 /// <c>{"id","type","created","sequence","livemode","data":{session_id, order_id, customer, status,
-/// amount, currency, metadata, payment}}</c> (<c>livemode</c>: the session's mode, as on Stripe's event object). The body is fixed when the event is appended, so every retry
-/// sends the same bytes and the same id; <c>sequence</c> (the event's version) lets a merchant drop
+/// amount, currency, metadata, payment}}</c>, where <c>livemode</c> is the session's mode (as on
+/// Stripe's event object). The body is fixed when the event is appended, so every retry sends the
+/// same bytes and the same id; <c>sequence</c> (the event's version) lets a merchant drop
 /// a delivery older than one it already has.
 /// </summary>
 public static class SessionWebhooks
