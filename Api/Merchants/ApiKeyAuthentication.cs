@@ -103,6 +103,9 @@ public sealed record Merchant(string BusinessId, ApiKeyKind Kind, ApiKeyMode Mod
 
     public bool HasSecretKey => Kind == ApiKeyKind.Secret;
 
+    /// <summary>A live key: it creates and sees live sessions only; a test key, test sessions only.</summary>
+    public bool Livemode => Mode == ApiKeyMode.Live;
+
     public static Merchant From(ClaimsPrincipal user) => new(
         user.FindFirstValue(BusinessClaim) ?? throw new InvalidOperationException("The request is not authenticated."),
         Enum.Parse<ApiKeyKind>(user.FindFirstValue(KindClaim)!),

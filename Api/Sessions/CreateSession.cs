@@ -44,7 +44,7 @@ public sealed class CreatePayvioxSessionHandler(IGrainFactory grains) : IRequest
         AvailablePaymentMethod? method = null;
         if (paymentMethodId is not null)
         {
-            var available = await grains.GetGrain<IBusinessGrain>(command.BusinessId).GetAvailablePaymentMethods(command.Currency, command.Amount);
+            var available = await grains.GetGrain<IBusinessGrain>(command.BusinessId).GetAvailablePaymentMethods(command.Currency, command.Amount, command.Livemode);
             method = available.FirstOrDefault(m => m.Id == paymentMethodId);
             if (method is null)
             {

@@ -38,7 +38,8 @@ public sealed record SessionView(
     DateTimeOffset ExpiresAt,
     string? PaymentMethodId,
     SessionView.PaymentView? Payment,
-    bool RefundRequired)
+    bool RefundRequired,
+    bool Livemode)
 {
     public static SessionView From(PaymentSessionSnapshot session) => new(
         session.SessionId,
@@ -55,7 +56,8 @@ public sealed record SessionView(
         session.ExpiresAt,
         session.PaymentMethodId,
         session.Payment is { } p ? new PaymentView(p.Provider, p.ProviderPaymentId, p.PaymentMethodId, p.CompletedAt) : null,
-        session.RefundRequired);
+        session.RefundRequired,
+        session.Livemode);
 
     public sealed record Item(string Name, long Quantity, long Price);
 

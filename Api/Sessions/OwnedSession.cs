@@ -33,7 +33,9 @@ public sealed class OwnedSessionBehavior<TRequest>(IGrainFactory grains, OwnedSe
         }
 
         var session = await grains.GetGrain<IPaymentSessionGrain>(request.SessionId).GetSnapshot();
-        if (session is null || session.BusinessId != request.Merchant.BusinessId)
+        // Test and live are separate worlds: a key of the other mode gets the same "not found" as
+        // another business, so a test key cannot even learn that a live session id exists.
+        if (session is null || session.BusinessId != request.Merchant.BusinessId || session.Livemode != request.Merchant.Livemode)
         {
             return ApiErrors.SessionNotFound();
         }

@@ -68,6 +68,7 @@ public static class PayvioxSessionRules
             Metadata = metadata ?? new Dictionary<string, string>(),
             ClientIp = clientIp,
             Dialect = SessionDialect.Payviox,
+            Livemode = merchant.Livemode,
         };
         return (command, paymentMethodId, []);
     }

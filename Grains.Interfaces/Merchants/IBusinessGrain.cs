@@ -45,9 +45,13 @@ public interface IBusinessGrain : IGrainWithStringKey
     [Alias("DisableMethods")]
     Task<PaymentMethodsChange> DisableMethods(IReadOnlyList<string> methodIds);
 
-    /// <summary>The enabled methods whose provider is configured and that fit this currency and amount.</summary>
+    /// <summary>
+    /// The enabled methods whose provider is configured for this mode (live providers when
+    /// <paramref name="livemode"/>, test providers and the sandbox otherwise) and that fit this
+    /// currency and amount.
+    /// </summary>
     [Alias("GetAvailablePaymentMethods")]
-    Task<IReadOnlyList<Sessions.AvailablePaymentMethod>> GetAvailablePaymentMethods(string currency, long amount);
+    Task<IReadOnlyList<Sessions.AvailablePaymentMethod>> GetAvailablePaymentMethods(string currency, long amount, bool livemode);
 
     /// <summary>
     /// Sets where session webhooks go and issues a new signing secret, returned once (stored only

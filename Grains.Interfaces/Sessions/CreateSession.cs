@@ -45,6 +45,10 @@ public sealed record CreateSession
 
     [Id(11)]
     public SessionType SessionType { get; init; } = SessionType.Pay;
+
+    /// <summary>The mode of the key that asked (false: test, the default): live sessions use live providers only, test sessions test ones.</summary>
+    [Id(12)]
+    public bool Livemode { get; init; }
 }
 
 /// <summary>Why a create was refused. Nothing was appended in either case.</summary>

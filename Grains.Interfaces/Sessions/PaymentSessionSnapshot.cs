@@ -70,6 +70,10 @@ public sealed record PaymentSessionSnapshot
     /// <summary>Money arrived after the session ended: an operator must refund it.</summary>
     [Id(20)]
     public bool RefundRequired { get; init; }
+
+    /// <summary>Created by a live key (false: a test key). Keys of the other mode do not see the session.</summary>
+    [Id(21)]
+    public bool Livemode { get; init; }
 }
 
 [GenerateSerializer]

@@ -38,13 +38,14 @@ public enum AppendResult
     /// <summary>Someone else appended at that version first; nothing was written.</summary>
     VersionConflict,
 
-    /// <summary>The business already has another session for this order id; nothing was written.</summary>
+    /// <summary>The business already has another session for this order id in the same mode (test or live); nothing was written.</summary>
     DuplicateOrderId,
 }
 
 /// <summary>
 /// The queryable row of a session (the <c>sessions</c> table), written in the same transaction
 /// as the events it reflects. It is derived data: the event rows are the record.
+/// <see cref="Livemode"/> is part of the order id's uniqueness: test and live are separate worlds.
 /// </summary>
 public sealed record SessionProjection(
     string SessionId,
@@ -56,4 +57,5 @@ public sealed record SessionProjection(
     string Currency,
     DateTimeOffset CreatedAt,
     DateTimeOffset ExpiresAt,
-    int Version);
+    int Version,
+    bool Livemode = false);

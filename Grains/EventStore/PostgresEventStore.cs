@@ -35,8 +35,8 @@ public sealed class PostgresEventStore(NpgsqlDataSource dataSource) : IEventStor
     // The projection only moves forward: a row already at a newer version is left alone.
     private const string UpsertProjectionSql = """
         INSERT INTO sessions (session_id, business_id, order_id, customer, status, amount, currency,
-                              created_at, expires_at, version, updated_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now())
+                              created_at, expires_at, version, livemode, updated_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, now())
         ON CONFLICT (session_id) DO UPDATE
             SET status = excluded.status,
                 expires_at = excluded.expires_at,
@@ -129,6 +129,7 @@ public sealed class PostgresEventStore(NpgsqlDataSource dataSource) : IEventStor
         upsert.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = projection.CreatedAt.UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz });
         upsert.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = projection.ExpiresAt.UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz });
         upsert.Parameters.Add(new NpgsqlParameter<int> { TypedValue = projection.Version });
+        upsert.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = projection.Livemode });
         batch.BatchCommands.Add(upsert);
 
         var initiated = events.OfType<PaymentInitiated>().ToArray();

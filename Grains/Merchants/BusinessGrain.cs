@@ -126,8 +126,8 @@ public sealed class BusinessGrain(
             : null;
     }
 
-    public Task<IReadOnlyList<AvailablePaymentMethod>> GetAvailablePaymentMethods(string currency, long amount) =>
-        Task.FromResult(record.RecordExists ? catalog.Available(record.State.EnabledPaymentMethods, currency, amount) : []);
+    public Task<IReadOnlyList<AvailablePaymentMethod>> GetAvailablePaymentMethods(string currency, long amount, bool livemode) =>
+        Task.FromResult(record.RecordExists ? catalog.Available(record.State.EnabledPaymentMethods, currency, amount, livemode) : []);
 
     public Task<WebhookConfiguration> ConfigureWebhook(string url) =>
         SetWebhook(url, "whsec_" + RandomNumberGenerator.GetString(KeyAlphabet, KeyRandomLength));

@@ -34,14 +34,22 @@ public sealed class PaymentMethodCatalogOptions
 /// <summary>The payment methods this deployment offers and which of them fit a session.</summary>
 public sealed class PaymentMethodCatalog(IOptions<PaymentMethodCatalogOptions> options, PaymentProviders providers)
 {
-    /// <summary>Methods among <paramref name="enabled"/> whose provider is configured and that fit currency and amount.</summary>
-    public IReadOnlyList<AvailablePaymentMethod> Available(IEnumerable<string> enabled, string currency, long amount)
+    /// <summary>
+    /// Methods among <paramref name="enabled"/> whose provider is configured, serves the session's
+    /// mode (<paramref name="livemode"/>: live providers for live sessions, test ones and the
+    /// sandbox for test sessions) and that fit currency and amount. A method of the other mode is
+    /// simply absent, so it is "not found" wherever a session looks a method up.
+    /// </summary>
+    public IReadOnlyList<AvailablePaymentMethod> Available(IEnumerable<string> enabled, string currency, long amount, bool livemode)
     {
         var wanted = enabled.ToHashSet(StringComparer.Ordinal);
         return
         [
             .. options.Value.Methods
-                .Where(m => wanted.Contains(m.Id) && providers.IsConfigured(m.Provider) && Fits(m, currency, amount))
+                .Where(m => wanted.Contains(m.Id)
+                    && providers.IsConfigured(m.Provider)
+                    && providers.IsLive(m.Provider) == livemode
+                    && Fits(m, currency, amount))
                 .Select(m => new AvailablePaymentMethod(m.Id, m.DisplayName.Length > 0 ? m.DisplayName : m.Id, m.Provider, m.Kind)),
         ];
     }

@@ -23,6 +23,51 @@ public sealed class ProviderOptions
 
     /// <summary>http: retries of a failed or timed-out attempt (same Idempotency-Key each time).</summary>
     public int Retries { get; set; } = 2;
+
+    /// <summary>
+    /// <c>Live</c> (real money: only live-key sessions may use it) or <c>Test</c> (only test-key
+    /// sessions). Unset means Test: live money must only ever flow through a provider someone
+    /// declared live. The sandbox is always Test and refuses <c>Live</c>.
+    /// </summary>
+    public string? Mode { get; set; }
+
+    /// <summary>The mode this provider serves; only an explicit <c>Live</c> is live.</summary>
+    public bool IsLive => string.Equals(Mode, ProviderModes.Live, StringComparison.OrdinalIgnoreCase);
+}
+
+/// <summary>The values of <see cref="ProviderOptions.Mode"/>.</summary>
+public static class ProviderModes
+{
+    public const string Live = "Live";
+    public const string Test = "Test";
+}
+
+/// <summary>
+/// Refuses to start with a provider whose mode is neither Live nor Test, or a sandbox marked
+/// Live (it approves payments for free: a live session must never reach it).
+/// </summary>
+public sealed class PaymentProvidersOptionsValidator : IValidateOptions<PaymentProvidersOptions>
+{
+    public ValidateOptionsResult Validate(string? name, PaymentProvidersOptions options)
+    {
+        var failures = new List<string>();
+        foreach (var (provider, settings) in options.Providers)
+        {
+            var mode = settings.Mode;
+            if (mode is not null
+                && !string.Equals(mode, ProviderModes.Live, StringComparison.OrdinalIgnoreCase)
+                && !string.Equals(mode, ProviderModes.Test, StringComparison.OrdinalIgnoreCase))
+            {
+                failures.Add($"{PaymentProvidersOptions.Section}:{provider}:Mode must be Live or Test, not '{mode}'.");
+            }
+            else if (settings.Type == SandboxProvider.Type && settings.IsLive)
+            {
+                failures.Add($"{PaymentProvidersOptions.Section}:{provider} is a sandbox and cannot be Live: it approves payments without taking money.");
+            }
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
 }
 
 public sealed class PaymentProvidersOptions
@@ -77,9 +122,16 @@ public sealed class PaymentProviders(IOptions<PaymentProvidersOptions> options, 
 {
     private readonly Dictionary<string, IPaymentProvider> _providers = Build(options.Value, services);
 
+    // A sandbox is never live, whatever its settings say (the validator refuses that at start-up too).
+    private readonly HashSet<string> _live =
+        [.. options.Value.Providers.Where(p => p.Value.Type != SandboxProvider.Type && p.Value.IsLive).Select(p => p.Key)];
+
     public bool IsConfigured(string name) => _providers.ContainsKey(name);
 
     public IPaymentProvider? Find(string name) => _providers.GetValueOrDefault(name);
+
+    /// <summary>Whether the configured provider <paramref name="name"/> serves live sessions (false: test sessions, or not configured).</summary>
+    public bool IsLive(string name) => _live.Contains(name);
 
     private static Dictionary<string, IPaymentProvider> Build(PaymentProvidersOptions options, IServiceProvider services)
     {

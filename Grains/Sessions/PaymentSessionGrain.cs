@@ -73,6 +73,7 @@ public sealed partial class PaymentSessionGrain(
             ExpiresAt = expiresAt,
             Dialect = command.Dialect,
             SessionType = command.SessionType,
+            Livemode = command.Livemode,
         };
 
         var next = new PaymentSessionState();
@@ -154,8 +155,11 @@ public sealed partial class PaymentSessionGrain(
             return [];
         }
 
+        // The session's mode picks the providers: a test session only test ones (the sandbox among
+        // them), a live one only live ones. InitiatePayment chooses from this same list, so a
+        // method of the other mode is "not found" both when listed and when paid with.
         var facts = State.Facts!;
-        return await GrainFactory.GetGrain<IBusinessGrain>(facts.BusinessId).GetAvailablePaymentMethods(facts.Currency, facts.Amount);
+        return await GrainFactory.GetGrain<IBusinessGrain>(facts.BusinessId).GetAvailablePaymentMethods(facts.Currency, facts.Amount, State.IsLive);
     }
 
     public async Task<InitiatePaymentResult> InitiatePayment(InitiatePayment command)
@@ -370,6 +374,7 @@ public sealed partial class PaymentSessionGrain(
             Payment = State.Payment,
             FailedAttempts = State.Attempts.Count(a => a.State == AttemptState.Failed),
             RefundRequired = State.LatePayments.Count > 0,
+            Livemode = State.IsLive,
         };
     }
 
@@ -378,7 +383,7 @@ public sealed partial class PaymentSessionGrain(
         var facts = state.Facts!;
         return new SessionProjection(
             SessionId, facts.BusinessId, facts.OrderId, facts.Customer, state.Status.ToName(),
-            facts.Amount, facts.Currency, facts.OccurredAt, state.ExpiresAt, version);
+            facts.Amount, facts.Currency, facts.OccurredAt, state.ExpiresAt, version, state.IsLive);
     }
 
     private static SessionEventRecord ToRecord(int version, PaymentSessionEvent @event) =>

@@ -37,6 +37,9 @@ public sealed class PaymentSessionState
 
     public bool IsOpen => Exists && Status is SessionStatus.Created or SessionStatus.PaymentInitiated;
 
+    /// <summary>Only an explicit live Created is live; rows from before modes were recorded are test.</summary>
+    public bool IsLive => Facts?.Livemode == true;
+
     public bool IsDue(DateTimeOffset now) => IsOpen && now >= ExpiresAt;
 
     public PaymentAttempt? Attempt(string provider, string reference) =>

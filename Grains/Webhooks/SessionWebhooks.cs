@@ -10,9 +10,10 @@ public sealed record OutboundWebhook(Guid EventId, string BusinessId, string Typ
 
 /// <summary>
 /// Which session events merchants hear about, and the body they get:
-/// <c>{"id","type","created","sequence","data":{session_id, order_id, customer, status, amount,
-/// currency, metadata, payment}}</c>. The body is fixed when the event is appended, so every retry
-/// sends the same bytes and the same id; <c>sequence</c> (the event's version) lets a merchant drop
+/// <c>{"id","type","created","sequence","livemode","data":{session_id, order_id, customer, status,
+/// amount, currency, metadata, payment}}</c>, where <c>livemode</c> is the session's mode (as on
+/// Stripe's event object). The body is fixed when the event is appended, so every retry sends the
+/// same bytes and the same id; <c>sequence</c> (the event's version) lets a merchant drop
 /// a delivery older than one it already has.
 /// </summary>
 public static class SessionWebhooks
@@ -42,6 +43,7 @@ public static class SessionWebhooks
             json.WriteString("type", type);
             json.WriteNumber("created", @event.OccurredAt.ToUnixTimeSeconds());
             json.WriteNumber("sequence", version);
+            json.WriteBoolean("livemode", after.IsLive);
             json.WriteStartObject("data");
             json.WriteString("session_id", sessionId);
             json.WriteString("order_id", facts.OrderId);

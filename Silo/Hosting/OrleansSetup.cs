@@ -52,7 +52,8 @@ public static class OrleansSetup
         {
             options.PublicBaseUrl = configuration["PaySessions:PublicBaseUrl"] ?? options.PublicBaseUrl;
             configuration.GetSection(PaymentProvidersOptions.Section).Bind(options.Providers);
-        });
+        }).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<PaymentProvidersOptions>, PaymentProvidersOptionsValidator>();
         services.AddHttpClient(SandboxPaymentGrain.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(10));
         HttpRedirectProvider.AddHttpClients(services, silo.Configuration);
 

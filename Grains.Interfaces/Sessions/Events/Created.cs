@@ -43,4 +43,12 @@ public sealed record Created : PaymentSessionEvent
 
     [Id(11)]
     public SessionType SessionType { get; init; } = SessionType.Pay;
+
+    /// <summary>
+    /// True when a live key created the session, false for a test key. Null only in rows written
+    /// before modes were recorded, which read as test: a session never becomes live by default,
+    /// so it can reach a live provider only when a live key asked for it.
+    /// </summary>
+    [Id(12)]
+    public bool? Livemode { get; init; }
 }

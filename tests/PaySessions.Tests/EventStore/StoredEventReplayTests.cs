@@ -59,6 +59,9 @@ public sealed class StoredEventReplayTests(SessionClusterFixture fixture)
         Assert.Equal(Enum.Parse<SessionStatus>(stream["expected_status"]!.GetValue<string>()), snapshot.Status);
         Assert.Equal(events.Count, snapshot.Version);
         Assert.Equal(events[0]!["data"]!["order_id"]!.GetValue<string>(), snapshot.OrderId);
+
+        // Rows from before modes were recorded carry no livemode: they read as test.
+        Assert.Equal(stream["expected_livemode"]?.GetValue<bool>() ?? false, snapshot.Livemode);
         Assert.Equal(events.Select(e => e!["type"]!.GetValue<string>()), log.Select(e => e.Type));
     }
 
