@@ -38,7 +38,9 @@ public sealed record SessionView(
     DateTimeOffset ExpiresAt,
     string? PaymentMethodId,
     SessionView.PaymentView? Payment,
-    bool RefundRequired)
+    bool RefundRequired,
+    IReadOnlyList<SessionView.RefundView> LatePayments,
+    IReadOnlyList<SessionView.RefundView> PaymentMismatches)
 {
     public static SessionView From(PaymentSessionSnapshot session) => new(
         session.SessionId,
@@ -55,9 +57,26 @@ public sealed record SessionView(
         session.ExpiresAt,
         session.PaymentMethodId,
         session.Payment is { } p ? new PaymentView(p.Provider, p.ProviderPaymentId, p.PaymentMethodId, p.CompletedAt) : null,
-        session.RefundRequired);
+        session.RefundRequired,
+        [.. session.LatePayments.Select(RefundView.From)],
+        [.. session.PaymentMismatches.Select(RefundView.From)]);
 
     public sealed record Item(string Name, long Quantity, long Price);
 
     public sealed record PaymentView(string Provider, string ProviderPaymentId, string? PaymentMethodId, DateTimeOffset CompletedAt);
+
+    /// <summary>Money taken that the session cannot keep (late, or in other figures): both figures, for the refund.</summary>
+    public sealed record RefundView(
+        string Provider,
+        string ProviderReference,
+        string ProviderPaymentId,
+        long? Amount,
+        string? Currency,
+        long ExpectedAmount,
+        string ExpectedCurrency,
+        DateTimeOffset ReceivedAt)
+    {
+        public static RefundView From(ReportedPayment p) =>
+            new(p.Provider, p.ProviderReference, p.ProviderPaymentId, p.Amount, p.Currency, p.ExpectedAmount, p.ExpectedCurrency, p.ReceivedAt);
+    }
 }
