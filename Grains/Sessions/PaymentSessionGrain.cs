@@ -16,7 +16,9 @@ namespace PaySessions.Grains.Sessions;
 /// confirmed state, then appends; nothing is answered before the append is durable. The states:
 /// Created → PaymentInitiated (again after a decline) → Completed | Expired | Canceled, the last
 /// three final. A session past its time is expired by whichever comes first: the expiry sweep,
-/// or any command or read that finds it due.
+/// or any command or read that finds it due. No turn of this grain waits on a provider: a payment
+/// is initiated in three quick steps driven by <see cref="PaymentInitiatorGrain"/> (reserve the
+/// attempt, the provider's call outside, record it), so reads never queue behind a slow provider.
 /// </summary>
 [LogConsistencyProvider(ProviderName = StorageNames.SessionEvents)]
 public sealed partial class PaymentSessionGrain(
