@@ -69,7 +69,7 @@ public sealed class CreatePayvioxSessionHandler(IGrainFactory grains) : IRequest
         // whatever the provider answers, so a failure is reported beside it, still as 201.
         if (method is { Kind: PaymentMethodKind.Redirect })
         {
-            var payment = await session.InitiatePayment(new InitiatePayment(method.Id, command.ClientIp));
+            var payment = await grains.InitiatePayment(sessionId, new InitiatePayment(method.Id, command.ClientIp));
             if (payment.Outcome is InitiatePaymentOutcome.Initiated or InitiatePaymentOutcome.ProviderError)
             {
                 return PaymentAnswers.For(sessionId, payment, StatusCodes.Status201Created);

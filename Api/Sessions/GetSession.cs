@@ -39,6 +39,8 @@ public sealed record SessionView(
     string? PaymentMethodId,
     SessionView.PaymentView? Payment,
     bool RefundRequired,
+    IReadOnlyList<SessionView.RefundView> LatePayments,
+    IReadOnlyList<SessionView.RefundView> PaymentMismatches,
     bool Livemode)
 {
     public static SessionView From(PaymentSessionSnapshot session) => new(
@@ -57,9 +59,26 @@ public sealed record SessionView(
         session.PaymentMethodId,
         session.Payment is { } p ? new PaymentView(p.Provider, p.ProviderPaymentId, p.PaymentMethodId, p.CompletedAt) : null,
         session.RefundRequired,
+        [.. session.LatePayments.Select(RefundView.From)],
+        [.. session.PaymentMismatches.Select(RefundView.From)],
         session.Livemode);
 
     public sealed record Item(string Name, long Quantity, long Price);
 
     public sealed record PaymentView(string Provider, string ProviderPaymentId, string? PaymentMethodId, DateTimeOffset CompletedAt);
+
+    /// <summary>Money taken that the session cannot keep (late, or in other figures): both figures, for the refund.</summary>
+    public sealed record RefundView(
+        string Provider,
+        string ProviderReference,
+        string ProviderPaymentId,
+        long? Amount,
+        string? Currency,
+        long ExpectedAmount,
+        string ExpectedCurrency,
+        DateTimeOffset ReceivedAt)
+    {
+        public static RefundView From(ReportedPayment p) =>
+            new(p.Provider, p.ProviderReference, p.ProviderPaymentId, p.Amount, p.Currency, p.ExpectedAmount, p.ExpectedCurrency, p.ReceivedAt);
+    }
 }

@@ -36,7 +36,7 @@ public sealed class PaySessionHandler(IGrainFactory grains) : IRequestHandler<Pa
             return ApiErrors.Validation(errors);
         }
 
-        var result = await grains.GetGrain<IPaymentSessionGrain>(request.SessionId).InitiatePayment(new InitiatePayment(methodId, payerIp));
+        var result = await grains.InitiatePayment(request.SessionId, new InitiatePayment(methodId, payerIp));
         return PaymentAnswers.For(request.SessionId, result, StatusCodes.Status200OK);
     }
 }
@@ -53,6 +53,7 @@ internal static class PaymentAnswers
         InitiatePaymentOutcome.MethodNotAvailable => ApiErrors.Error(StatusCodes.Status400BadRequest, "Payment method not found"),
         InitiatePaymentOutcome.IpMismatch => ApiErrors.Error(StatusCodes.Status403Forbidden, "IP mismatch"),
         InitiatePaymentOutcome.Closed => ApiErrors.Error(StatusCodes.Status409Conflict, result.Message ?? "Session has ended"),
+        InitiatePaymentOutcome.InProgress => ApiErrors.Error(StatusCodes.Status409Conflict, "Payment initiation in progress"),
         _ => ApiErrors.SessionNotFound(),
     };
 

@@ -23,9 +23,21 @@ public interface IPaymentSessionGrain : IGrainWithStringKey
     [Alias("Cancel")]
     Task<TransitionResult> Cancel(string? reason);
 
-    /// <summary>Starts a payment with a provider and records PaymentInitiated when it accepts.</summary>
-    [Alias("InitiatePayment")]
-    Task<InitiatePaymentResult> InitiatePayment(InitiatePayment command);
+    /// <summary>
+    /// First step of a payment initiation (see <see cref="IPaymentInitiatorGrain"/>, the only
+    /// caller): checks the session, the payer's address and the method, and holds the session's
+    /// one initiation slot under a lease. Never calls the provider, so it is quick.
+    /// </summary>
+    [Alias("ReserveAttempt")]
+    Task<AttemptReservation> ReserveAttempt(InitiatePayment command);
+
+    /// <summary>Last step: the provider accepted the reserved attempt; records PaymentInitiated and frees the slot.</summary>
+    [Alias("RecordAttempt")]
+    Task<InitiatePaymentResult> RecordAttempt(StartedAttempt started);
+
+    /// <summary>The provider refused or failed: frees the slot (when the lease still holds it); records nothing.</summary>
+    [Alias("ReleaseAttempt")]
+    Task ReleaseAttempt(Guid lease);
 
     /// <summary>Records what a provider reported for one of this session's attempts.</summary>
     [Alias("ReportPayment")]

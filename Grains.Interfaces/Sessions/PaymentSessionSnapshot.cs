@@ -67,14 +67,39 @@ public sealed record PaymentSessionSnapshot
     [Id(19)]
     public int FailedAttempts { get; init; }
 
-    /// <summary>Money arrived after the session ended: an operator must refund it.</summary>
+    /// <summary>Money an operator must refund: it arrived after the session ended, or in other figures than asked.</summary>
     [Id(20)]
     public bool RefundRequired { get; init; }
 
     /// <summary>Created by a live key (false: a test key). Keys of the other mode do not see the session.</summary>
     [Id(21)]
     public bool Livemode { get; init; }
+
+    /// <summary>Successes reported after the session ended (LatePaymentReceived), oldest first.</summary>
+    [Id(30)]
+    public IReadOnlyList<ReportedPayment> LatePayments { get; init; } = [];
+
+    /// <summary>Successes whose amount or currency differed from their attempt (PaymentMismatch), oldest first.</summary>
+    [Id(31)]
+    public IReadOnlyList<ReportedPayment> PaymentMismatches { get; init; } = [];
 }
+
+/// <summary>
+/// Money a provider reported that did not pay the session and must be refunded, with both figures:
+/// what was taken (<see cref="Amount"/>, <see cref="Currency"/>; null for late payments recorded
+/// before reports carried them) and what the attempt asked for.
+/// </summary>
+[GenerateSerializer]
+[Alias("PaySessions.ReportedPayment")]
+public sealed record ReportedPayment(
+    [property: Id(0)] string Provider,
+    [property: Id(1)] string ProviderReference,
+    [property: Id(2)] string ProviderPaymentId,
+    [property: Id(3)] long? Amount,
+    [property: Id(4)] string? Currency,
+    [property: Id(5)] long ExpectedAmount,
+    [property: Id(6)] string ExpectedCurrency,
+    [property: Id(7)] DateTimeOffset ReceivedAt);
 
 [GenerateSerializer]
 [Alias("PaySessions.SessionPayment")]

@@ -25,6 +25,12 @@ public enum InitiatePaymentOutcome
     Closed = 4,
 
     NotFound = 5,
+
+    /// <summary>
+    /// Another initiation for this session is still waiting on its provider: one at a time per
+    /// session, and nothing was started for this request.
+    /// </summary>
+    InProgress = 6,
 }
 
 [GenerateSerializer]
@@ -35,7 +41,44 @@ public sealed record InitiatePaymentResult(
     [property: Id(2)] string? Message = null,
     [property: Id(3)] string? ErrorType = null);
 
-/// <summary>What a provider's webhook said about one attempt, after its signature was checked.</summary>
+/// <summary>
+/// The session's answer to "may a payment start now?": either <see cref="Answer"/> (refused, or
+/// the same attempt is already recorded and pending, so no provider call is needed), or a
+/// reservation: the attempt's number in the durable log, the lease that holds the session's one
+/// initiation slot until <see cref="LeaseUntil"/>, and everything the provider is asked, including
+/// the idempotency key derived from the attempt.
+/// </summary>
+[GenerateSerializer]
+[Alias("PaySessions.AttemptReservation")]
+public sealed record AttemptReservation(
+    [property: Id(0)] InitiatePaymentResult? Answer,
+    [property: Id(1)] Guid Lease = default,
+    [property: Id(2)] DateTimeOffset LeaseUntil = default,
+    [property: Id(3)] int Attempt = 0,
+    [property: Id(4)] string PaymentMethodId = "",
+    [property: Id(5)] string Provider = "",
+    [property: Id(6)] long Amount = 0,
+    [property: Id(7)] string Currency = "",
+    [property: Id(8)] string? Description = null,
+    [property: Id(9)] string AttemptKey = "");
+
+/// <summary>The provider accepted the reserved attempt: its reference and where to send the customer.</summary>
+[GenerateSerializer]
+[Alias("PaySessions.StartedAttempt")]
+public sealed record StartedAttempt(
+    [property: Id(0)] Guid Lease,
+    [property: Id(1)] int Attempt,
+    [property: Id(2)] string PaymentMethodId,
+    [property: Id(3)] string Provider,
+    [property: Id(4)] string Reference,
+    [property: Id(5)] string? RedirectUrl);
+
+/// <summary>
+/// What a provider's webhook said about one attempt, after its signature was checked. A success
+/// carries what was taken (<paramref name="Amount"/> in minor units of <paramref name="Currency"/>);
+/// the session completes only when both equal what the attempt asked for. A success without them
+/// is treated as a mismatch: unverified money never completes a session.
+/// </summary>
 [GenerateSerializer]
 [Alias("PaySessions.ProviderPaymentReport")]
 public sealed record ProviderPaymentReport(
@@ -43,7 +86,9 @@ public sealed record ProviderPaymentReport(
     [property: Id(1)] string ProviderReference,
     [property: Id(2)] bool Succeeded,
     [property: Id(3)] string? ProviderPaymentId,
-    [property: Id(4)] string? Reason);
+    [property: Id(4)] string? Reason,
+    [property: Id(5)] long? Amount,
+    [property: Id(6)] string? Currency);
 
 public enum PaymentReportOutcome
 {
@@ -58,6 +103,9 @@ public enum PaymentReportOutcome
 
     /// <summary>No attempt of this session has that reference.</summary>
     UnknownReference = 4,
+
+    /// <summary>A success in other figures than the attempt asked for: recorded, flagged for refund, not completed.</summary>
+    MismatchRecorded = 5,
 }
 
 /// <summary>The answer to a state change such as Cancel: done, or refused with a reason.</summary>

@@ -8,7 +8,9 @@ namespace PaySessions.Grains.EventStore;
 /// <summary>
 /// The stored names of payment-session events and their JSON form. The design's five lifecycle
 /// events are joined by two facts money demands: a declined attempt (PaymentFailed) and money
-/// that arrived after the session ended (LatePaymentReceived, flagged for refund). These names are written into
+/// that arrived after the session ended (LatePaymentReceived, flagged for refund), and a reported
+/// success whose amount or currency is not what the attempt asked for (PaymentMismatch, flagged
+/// for refund; it never completes the session). These names are written into
 /// every event row, so they are a contract with all data ever stored: a CLR rename must not change
 /// them, and a new event gets a new name here. The replay test reads a fixture of stored rows and
 /// fails when this table drifts.
@@ -24,6 +26,7 @@ public static class EventTypes
         ["Canceled"] = typeof(Canceled),
         ["PaymentFailed"] = typeof(PaymentFailed),
         ["LatePaymentReceived"] = typeof(LatePaymentReceived),
+        ["PaymentMismatch"] = typeof(PaymentMismatch),
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     private static readonly FrozenDictionary<Type, string> ByType =

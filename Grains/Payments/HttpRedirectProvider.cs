@@ -1,6 +1,5 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -15,8 +14,8 @@ namespace PaySessions.Grains.Payments;
 /// A redirect provider reached over HTTP: <c>POST {BaseUrl}/payments</c> with the amount, currency
 /// and method, answered by <c>{"id", "redirect_url"}</c>. Calls go through a resilience pipeline
 /// (retries of transient failures, a timeout per attempt and for the whole call, a circuit
-/// breaker); every try carries the same <c>Idempotency-Key</c>, so a retry never makes a second
-/// payment. Its webhooks use this service's provider protocol (<see cref="ProviderWebhookMessage"/>).
+/// breaker); every try carries the attempt's <c>Idempotency-Key</c> (derived from the attempt, so also
+/// a later try of the same attempt), so a retry never makes a second payment. Its webhooks use this service's provider protocol (<see cref="ProviderWebhookMessage"/>).
 /// </summary>
 public sealed class HttpRedirectProvider(string name, ProviderOptions provider, IHttpClientFactory http) : IPaymentProvider
 {
@@ -67,7 +66,9 @@ public sealed class HttpRedirectProvider(string name, ProviderOptions provider, 
 
     public async Task<ProviderInitiation> InitiateAsync(ProviderPaymentRequest request, CancellationToken cancellationToken)
     {
-        var idempotencyKey = "att_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+        // One key per attempt, not per call: a retry here, or a later try of the same attempt
+        // after a timeout, gets the provider's first payment back instead of a second one.
+        var idempotencyKey = request.AttemptKey;
         using var message = new HttpRequestMessage(HttpMethod.Post, $"{provider.BaseUrl.TrimEnd('/')}/payments")
         {
             Content = JsonContent.Create(

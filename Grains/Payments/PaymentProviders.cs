@@ -95,12 +95,18 @@ public interface IPaymentProvider
     ProviderWebhook? ReadWebhook(string? signature, ReadOnlySpan<byte> body, DateTimeOffset now);
 }
 
+/// <summary>
+/// One attempt to take money. <paramref name="AttemptKey"/> is derived from the attempt (see
+/// <c>AttemptKeys</c>): the same on every try of it, so providers use it as their idempotency key
+/// (HTTP providers) or to derive their reference (the sandbox).
+/// </summary>
 public sealed record ProviderPaymentRequest(
     string SessionId,
     string PaymentMethodId,
     long Amount,
     string Currency,
-    string? Description);
+    string? Description,
+    string AttemptKey);
 
 /// <summary>A started payment (reference and where to send the customer) or why it could not start.</summary>
 public sealed record ProviderInitiation(string? Reference, string? RedirectUrl, string? ErrorMessage, string? ErrorType)
@@ -112,9 +118,14 @@ public sealed record ProviderInitiation(string? Reference, string? RedirectUrl, 
     public static ProviderInitiation Failed(string message, string errorType) => new(null, null, message, errorType);
 }
 
-public sealed record ProviderWebhook(string Reference, bool Succeeded, string? PaymentId, string? Reason)
+/// <summary>
+/// A provider's webhook, read: which attempt, whether it succeeded, and for a success what was
+/// taken (<paramref name="Amount"/> in minor units, <paramref name="Currency"/> upper case), which
+/// the session checks against the attempt. Both are always set on a success.
+/// </summary>
+public sealed record ProviderWebhook(string Reference, bool Succeeded, string? PaymentId, string? Reason, long? Amount, string? Currency)
 {
-    public static readonly ProviderWebhook Malformed = new("", false, null, null);
+    public static readonly ProviderWebhook Malformed = new("", false, null, null, null, null);
 }
 
 /// <summary>The configured providers by name.</summary>

@@ -43,7 +43,7 @@ public sealed partial class ProviderWebhookGrain(
         }
 
         var outcome = await GrainFactory.GetGrain<IPaymentSessionGrain>(sessionId).ReportPayment(
-            new ProviderPaymentReport(name, webhook.Reference, webhook.Succeeded, webhook.PaymentId, webhook.Reason));
+            new ProviderPaymentReport(name, webhook.Reference, webhook.Succeeded, webhook.PaymentId, webhook.Reason, webhook.Amount, webhook.Currency));
         return outcome == PaymentReportOutcome.UnknownReference ? ProviderWebhookOutcome.UnknownReference : ProviderWebhookOutcome.Accepted;
     }
 

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 
 namespace PaySessions.Grains.Payments;
@@ -18,7 +19,11 @@ public sealed class SandboxProvider(string name, ProviderOptions provider, Payme
 
     public async Task<ProviderInitiation> InitiateAsync(ProviderPaymentRequest request, CancellationToken cancellationToken)
     {
-        var reference = "sbx_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
+        // Derived from the attempt, like an HTTP provider's idempotency key: the same attempt
+        // tried again opens the same sandbox payment (Open keeps an existing one). Keyed with the
+        // secret so that a session id alone does not reveal its checkout page.
+        var reference = "sbx_" + Convert.ToHexStringLower(
+            HMACSHA256.HashData(Encoding.UTF8.GetBytes(provider.WebhookSecret), Encoding.UTF8.GetBytes(request.AttemptKey)))[..24];
         await grains.GetGrain<ISandboxPaymentGrain>(reference).Open(
             new SandboxPayment(reference, request.SessionId, request.Amount, request.Currency, request.PaymentMethodId, request.Description));
         return ProviderInitiation.Started(reference, $"{all.PublicBaseUrl.TrimEnd('/')}/sandbox/checkout/{reference}");
@@ -32,8 +37,10 @@ public sealed class SandboxProvider(string name, ProviderOptions provider, Payme
 /// The webhook body providers send to <c>/webhooks/{provider}</c> (the sandbox, and HTTP providers
 /// that speak this service's protocol): <c>{"type":"payment.succeeded"|"payment.failed",
 /// "reference","payment_id","reason","amount","currency"}</c>, signed like every webhook here.
+/// A success must say what was taken (<c>amount</c> in minor units, <c>currency</c>): the session
+/// compares both with the attempt, so a success without them is malformed.
 /// </summary>
-public sealed record ProviderWebhookMessage(string Type, string Reference, string? PaymentId, string? Reason, long Amount, string Currency)
+public sealed record ProviderWebhookMessage(string Type, string Reference, string? PaymentId, string? Reason, long? Amount, string? Currency)
 {
     public const string Succeeded = "payment.succeeded";
     public const string Failed = "payment.failed";
@@ -51,13 +58,27 @@ public sealed record ProviderWebhookMessage(string Type, string Reference, strin
         try
         {
             var message = JsonSerializer.Deserialize<ProviderWebhookMessage>(body, Json);
-            return message is { Reference.Length: > 0 and <= 200, Type: Succeeded or Failed }
-                ? new ProviderWebhook(message.Reference, message.Type == Succeeded, message.PaymentId, message.Reason)
-                : ProviderWebhook.Malformed;
+            if (message is not { Reference.Length: > 0 and <= 200, Type: Succeeded or Failed })
+            {
+                return ProviderWebhook.Malformed;
+            }
+
+            var succeeded = message.Type == Succeeded;
+            var currency = IsCurrencyShaped(message.Currency) ? message.Currency!.ToUpperInvariant() : null;
+            if (succeeded && (message.Amount is not >= 0 || currency is null))
+            {
+                return ProviderWebhook.Malformed;
+            }
+
+            return new ProviderWebhook(message.Reference, succeeded, message.PaymentId, message.Reason, message.Amount, currency);
         }
         catch (JsonException)
         {
             return ProviderWebhook.Malformed;
         }
     }
+
+    // Three ASCII letters in either case: providers such as Stripe write currencies in lower case.
+    private static bool IsCurrencyShaped(string? currency) =>
+        currency is { Length: 3 } && currency.All(char.IsAsciiLetter);
 }

@@ -16,7 +16,9 @@ namespace PaySessions.Grains.Sessions;
 /// confirmed state, then appends; nothing is answered before the append is durable. The states:
 /// Created → PaymentInitiated (again after a decline) → Completed | Expired | Canceled, the last
 /// three final. A session past its time is expired by whichever comes first: the expiry sweep,
-/// or any command or read that finds it due.
+/// or any command or read that finds it due. No turn of this grain waits on a provider: a payment
+/// is initiated in three quick steps driven by <see cref="PaymentInitiatorGrain"/> (reserve the
+/// attempt, the provider's call outside, record it), so reads never queue behind a slow provider.
 /// </summary>
 [LogConsistencyProvider(ProviderName = StorageNames.SessionEvents)]
 public sealed partial class PaymentSessionGrain(
@@ -40,6 +42,10 @@ public sealed partial class PaymentSessionGrain(
     // State this activation itself just wrote outside the adaptor (see Create), handed to the
     // adaptor's next read so that it need not fetch rows it already holds.
     private KeyValuePair<int, PaymentSessionState>? _handoff;
+
+    // The session's one payment initiation in flight, held in memory only: if the activation is
+    // lost, the next initiation starts the same attempt again with the same derived key.
+    private Initiation? _initiation;
 
     private string SessionId => this.GetPrimaryKeyString();
 
@@ -162,62 +168,126 @@ public sealed partial class PaymentSessionGrain(
         return await GrainFactory.GetGrain<IBusinessGrain>(facts.BusinessId).GetAvailablePaymentMethods(facts.Currency, facts.Amount, State.IsLive);
     }
 
-    public async Task<InitiatePaymentResult> InitiatePayment(InitiatePayment command)
+    public async Task<AttemptReservation> ReserveAttempt(InitiatePayment command)
     {
+        await ExpireIfDue();
+        if (!State.Exists)
+        {
+            return Refuse(InitiatePaymentOutcome.NotFound);
+        }
+
+        if (!State.IsOpen)
+        {
+            return Refuse(InitiatePaymentOutcome.Closed, EndedMessage());
+        }
+
+        // A session bound to the end user's address is paid only from that address (fraud check).
+        if (State.Facts!.ClientIp is { } boundIp && command.PayerIp is { } payerIp && boundIp != payerIp)
+        {
+            return Refuse(InitiatePaymentOutcome.IpMismatch, "IP mismatch");
+        }
+
+        var now = clock.GetUtcNow();
+        if (_initiation is { } held && held.Until > now)
+        {
+            return Refuse(InitiatePaymentOutcome.InProgress, "Payment initiation in progress");
+        }
+
+        var methods = await GetPaymentMethods();
+        var method = methods.FirstOrDefault(m => m.Id == command.PaymentMethodId);
+        if (method is null || !providers.IsConfigured(method.Provider))
+        {
+            return Refuse(InitiatePaymentOutcome.MethodNotAvailable, "Payment method not found");
+        }
+
+        // Paying again with a method whose attempt is still pending is the same attempt: the
+        // customer goes back to it, and the provider is not asked for a second payment.
+        if (State.Attempts.FindLast(a => a.PaymentMethodId == method.Id && a.State == AttemptState.Pending) is { } pending)
+        {
+            return new AttemptReservation(new InitiatePaymentResult(InitiatePaymentOutcome.Initiated, pending.RedirectUrl));
+        }
+
+        // The attempt's number comes from the durable log (attempts recorded so far + 1), so the
+        // key derived from it is the same for every try of this attempt, whichever activation or
+        // silo makes it, and a provider that honours idempotency keys makes one payment at most.
+        var attempt = State.Attempts.Count + 1;
+        var lease = new Initiation(Guid.NewGuid(), attempt, now + options.Value.InitiationLease);
+        _initiation = lease;
+        var facts = State.Facts;
+        return new AttemptReservation(
+            null, lease.Lease, lease.Until, attempt, method.Id, method.Provider, facts.Amount, facts.Currency, facts.Description,
+            AttemptKeys.For(SessionId, attempt, method.Id));
+    }
+
+    public async Task<InitiatePaymentResult> RecordAttempt(StartedAttempt started)
+    {
+        var ours = _initiation is { } held && held.Lease == started.Lease;
+        if (ours)
+        {
+            _initiation = null;
+        }
+
         await ExpireIfDue();
         if (!State.Exists)
         {
             return new InitiatePaymentResult(InitiatePaymentOutcome.NotFound);
         }
 
-        if (!State.IsOpen)
+        for (var i = 0; i < MaxDecisions; i++)
         {
-            return new InitiatePaymentResult(InitiatePaymentOutcome.Closed, Message: EndedMessage());
+            // This attempt is already in the log (a repeat of the same attempt, e.g. after the
+            // lease ran out): the same key gave the same provider payment, so answer with it.
+            if (State.Attempts.Count >= started.Attempt)
+            {
+                var recorded = State.Attempts[started.Attempt - 1];
+                return recorded.Provider == started.Provider && recorded.Reference == started.Reference
+                    ? new InitiatePaymentResult(InitiatePaymentOutcome.Initiated, recorded.RedirectUrl)
+                    : new InitiatePaymentResult(InitiatePaymentOutcome.InProgress, Message: "Payment initiation in progress");
+            }
+
+            // The session ended while the provider answered: the attempt is abandoned.
+            if (!State.IsOpen)
+            {
+                return new InitiatePaymentResult(InitiatePaymentOutcome.Closed, Message: EndedMessage());
+            }
+
+            // Our lease ran out and another initiation holds the slot now: it records the attempt.
+            if (!ours && _initiation is { } other && other.Until > clock.GetUtcNow())
+            {
+                return new InitiatePaymentResult(InitiatePaymentOutcome.InProgress, Message: "Payment initiation in progress");
+            }
+
+            var facts = State.Facts!;
+            var now = clock.GetUtcNow();
+            var initiated = new PaymentInitiated
+            {
+                EventId = Guid.NewGuid(),
+                OccurredAt = now,
+                PaymentMethodId = started.PaymentMethodId,
+                Provider = started.Provider,
+                ProviderReference = started.Reference,
+                RedirectUrl = started.RedirectUrl,
+                PendingUntil = now + options.Value.PendingWindow,
+                Amount = facts.Amount,
+                Currency = facts.Currency,
+            };
+            if (await RaiseConditionalEvent(initiated))
+            {
+                return new InitiatePaymentResult(InitiatePaymentOutcome.Initiated, started.RedirectUrl);
+            }
         }
 
-        // A session bound to the end user's address is paid only from that address (fraud check).
-        if (State.Facts!.ClientIp is { } boundIp && command.PayerIp is { } payerIp && boundIp != payerIp)
+        throw new InvalidOperationException($"Session {SessionId} kept changing under RecordAttempt.");
+    }
+
+    public Task ReleaseAttempt(Guid lease)
+    {
+        if (_initiation is { } held && held.Lease == lease)
         {
-            return new InitiatePaymentResult(InitiatePaymentOutcome.IpMismatch, Message: "IP mismatch");
+            _initiation = null;
         }
 
-        var methods = await GetPaymentMethods();
-        var method = methods.FirstOrDefault(m => m.Id == command.PaymentMethodId);
-        if (method is null || providers.Find(method.Provider) is not { } provider)
-        {
-            return new InitiatePaymentResult(InitiatePaymentOutcome.MethodNotAvailable, Message: "Payment method not found");
-        }
-
-        var facts = State.Facts;
-        var started = await provider.InitiateAsync(
-            new ProviderPaymentRequest(SessionId, method.Id, facts.Amount, facts.Currency, facts.Description), CancellationToken.None);
-        if (!started.Succeeded)
-        {
-            LogProviderRefused(logger, provider.Name, started.ErrorType ?? "error");
-            return new InitiatePaymentResult(InitiatePaymentOutcome.ProviderError, Message: started.ErrorMessage, ErrorType: started.ErrorType);
-        }
-
-        var now = clock.GetUtcNow();
-        var initiated = new PaymentInitiated
-        {
-            EventId = Guid.NewGuid(),
-            OccurredAt = now,
-            PaymentMethodId = method.Id,
-            Provider = provider.Name,
-            ProviderReference = started.Reference!,
-            RedirectUrl = started.RedirectUrl,
-            PendingUntil = now + options.Value.PendingWindow,
-        };
-
-        // The provider call took time: the session may have ended meanwhile (this grain does not
-        // interleave, but another activation's write or an expiry is possible); then the attempt
-        // is abandoned and a late success from it is recorded for refund.
-        if (State.IsOpen && await RaiseConditionalEvent(initiated))
-        {
-            return new InitiatePaymentResult(InitiatePaymentOutcome.Initiated, started.RedirectUrl);
-        }
-
-        return new InitiatePaymentResult(InitiatePaymentOutcome.Closed, Message: EndedMessage());
+        return Task.CompletedTask;
     }
 
     public async Task<PaymentReportOutcome> ReportPayment(ProviderPaymentReport report)
@@ -225,12 +295,12 @@ public sealed partial class PaymentSessionGrain(
         await ExpireIfDue();
         for (var i = 0; i < MaxDecisions; i++)
         {
-            var (outcome, @event) = DecideReport(report, clock.GetUtcNow());
+            var (outcome, @event) = PaymentReports.Decide(State, report, clock.GetUtcNow());
             if (@event is null || await RaiseConditionalEvent(@event))
             {
-                if (outcome == PaymentReportOutcome.LatePaymentRecorded)
+                if (outcome is PaymentReportOutcome.LatePaymentRecorded or PaymentReportOutcome.MismatchRecorded)
                 {
-                    LogRefundRequired(logger, SessionId, report.Provider);
+                    LogRefundRequired(logger, SessionId, report.Provider, outcome);
                 }
 
                 return outcome;
@@ -238,60 +308,6 @@ public sealed partial class PaymentSessionGrain(
         }
 
         throw new InvalidOperationException($"Session {SessionId} kept changing under ReportPayment.");
-    }
-
-    private (PaymentReportOutcome Outcome, PaymentSessionEvent? Event) DecideReport(ProviderPaymentReport report, DateTimeOffset now)
-    {
-        var attempt = State.Attempt(report.Provider, report.ProviderReference);
-        if (attempt is null)
-        {
-            return (PaymentReportOutcome.UnknownReference, null);
-        }
-
-        if (!report.Succeeded)
-        {
-            // A decline for an attempt already decided, or for an ended session, changes nothing.
-            return attempt.State != AttemptState.Pending || !State.IsOpen
-                ? (PaymentReportOutcome.Duplicate, null)
-                : (PaymentReportOutcome.FailureRecorded, new PaymentFailed
-                {
-                    EventId = Guid.NewGuid(),
-                    OccurredAt = now,
-                    Provider = report.Provider,
-                    ProviderReference = report.ProviderReference,
-                    Reason = report.Reason,
-                });
-        }
-
-        var paymentId = report.ProviderPaymentId ?? report.ProviderReference;
-        var alreadyRecorded =
-            (State.Payment is { } payment && payment.Provider == report.Provider && payment.ProviderPaymentId == paymentId)
-            || State.LatePayments.Exists(l => l.Provider == report.Provider && l.ProviderPaymentId == paymentId);
-        if (alreadyRecorded)
-        {
-            return (PaymentReportOutcome.Duplicate, null);
-        }
-
-        if (State.IsOpen)
-        {
-            return (PaymentReportOutcome.Completed, new Completed
-            {
-                EventId = Guid.NewGuid(),
-                OccurredAt = now,
-                Provider = report.Provider,
-                ProviderPaymentId = paymentId,
-                ProviderReference = report.ProviderReference,
-            });
-        }
-
-        return (PaymentReportOutcome.LatePaymentRecorded, new LatePaymentReceived
-        {
-            EventId = Guid.NewGuid(),
-            OccurredAt = now,
-            Provider = report.Provider,
-            ProviderReference = report.ProviderReference,
-            ProviderPaymentId = paymentId,
-        });
     }
 
     async Task<KeyValuePair<int, PaymentSessionState>> ICustomStorageInterface<PaymentSessionState, PaymentSessionEvent>.ReadStateFromStorage()
@@ -348,6 +364,9 @@ public sealed partial class PaymentSessionGrain(
 
     private string EndedMessage() => $"Session is {State.Status.ToName()}";
 
+    private static AttemptReservation Refuse(InitiatePaymentOutcome outcome, string? message = null) =>
+        new(new InitiatePaymentResult(outcome, Message: message));
+
     private PaymentSessionSnapshot Snapshot()
     {
         var facts = State.Facts!;
@@ -373,9 +392,23 @@ public sealed partial class PaymentSessionGrain(
             PaymentMethodId = State.Attempts.LastOrDefault()?.PaymentMethodId,
             Payment = State.Payment,
             FailedAttempts = State.Attempts.Count(a => a.State == AttemptState.Failed),
-            RefundRequired = State.LatePayments.Count > 0,
+            RefundRequired = State.RefundRequired,
+            LatePayments = [.. State.LatePayments.Select(Late)],
+            PaymentMismatches = [.. State.Mismatches.Select(m => new ReportedPayment(
+                m.Provider, m.ProviderReference, m.ProviderPaymentId, m.Amount, m.Currency, m.ExpectedAmount, m.ExpectedCurrency, m.OccurredAt))],
             Livemode = State.IsLive,
         };
+    }
+
+    // Late payments recorded before reports carried figures: what was asked is the attempt's.
+    private ReportedPayment Late(LatePaymentReceived late)
+    {
+        var attempt = State.Attempt(late.Provider, late.ProviderReference);
+        return new ReportedPayment(
+            late.Provider, late.ProviderReference, late.ProviderPaymentId, late.Amount, late.Currency,
+            late.ExpectedAmount ?? attempt?.Amount ?? State.Facts!.Amount,
+            late.ExpectedCurrency ?? attempt?.Currency ?? State.Facts!.Currency,
+            late.OccurredAt);
     }
 
     private SessionProjection Project(PaymentSessionState state, int version)
@@ -392,9 +425,8 @@ public sealed partial class PaymentSessionGrain(
     [LoggerMessage(Level = LogLevel.Information, Message = "Refused a session for business {BusinessId}: order id already used")]
     private static partial void LogDuplicateOrder(ILogger logger, string businessId);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Provider {Provider} refused a payment: {ErrorType}")]
-    private static partial void LogProviderRefused(ILogger logger, string provider, string errorType);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId} received a payment from {Provider} it cannot keep ({Outcome}): refund required")]
+    private static partial void LogRefundRequired(ILogger logger, string sessionId, string provider, PaymentReportOutcome outcome);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId} received a payment from {Provider} after it ended: refund required")]
-    private static partial void LogRefundRequired(ILogger logger, string sessionId, string provider);
+    private sealed record Initiation(Guid Lease, int Attempt, DateTimeOffset Until);
 }

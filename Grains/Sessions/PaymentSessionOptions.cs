@@ -12,6 +12,13 @@ public sealed class PaymentSessionOptions
     public TimeSpan PendingWindow { get; set; } = TimeSpan.FromHours(24);
 
     /// <summary>
+    /// How long one payment initiation may hold a session's initiation slot while its provider
+    /// answers; the provider's call is cancelled when it runs out. Meanwhile a second initiation of
+    /// the same session is refused (409). Longer than any provider's own time budget.
+    /// </summary>
+    public TimeSpan InitiationLease { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
     /// How often the expiry sweep looks for sessions whose time is up. A session is also expired
     /// the moment anyone touches it after its time, so this bounds only how late an untouched
     /// session's Expired event (and webhook) can be.

@@ -33,6 +33,10 @@ public sealed class PaymentSessionState
     [Id(6)]
     public List<LatePaymentReceived> LatePayments { get; private set; } = [];
 
+    /// <summary>Successes whose figures differed from their attempt's: money held for review and refund.</summary>
+    [Id(7)]
+    public List<PaymentMismatch> Mismatches { get; private set; } = [];
+
     public bool Exists => Facts is not null;
 
     public bool IsOpen => Exists && Status is SessionStatus.Created or SessionStatus.PaymentInitiated;
@@ -41,6 +45,9 @@ public sealed class PaymentSessionState
     public bool IsLive => Facts?.Livemode == true;
 
     public bool IsDue(DateTimeOffset now) => IsOpen && now >= ExpiresAt;
+
+    /// <summary>Money an operator must give back: it came after the end, or in the wrong figures.</summary>
+    public bool RefundRequired => LatePayments.Count > 0 || Mismatches.Count > 0;
 
     public PaymentAttempt? Attempt(string provider, string reference) =>
         Attempts.Find(a => a.Provider == provider && a.Reference == reference);
@@ -56,7 +63,10 @@ public sealed class PaymentSessionState
                 break;
             case PaymentInitiated e:
                 Status = SessionStatus.PaymentInitiated;
-                Attempts.Add(new PaymentAttempt(e.Provider, e.ProviderReference, e.PaymentMethodId, AttemptState.Pending));
+                // Rows written before attempts carried their figures asked for the session's own.
+                Attempts.Add(new PaymentAttempt(
+                    e.Provider, e.ProviderReference, e.PaymentMethodId, AttemptState.Pending,
+                    e.Amount ?? Facts?.Amount ?? 0, e.Currency ?? Facts?.Currency ?? "", e.RedirectUrl));
                 if (e.PendingUntil is { } until && until > ExpiresAt)
                 {
                     ExpiresAt = until;
@@ -81,6 +91,10 @@ public sealed class PaymentSessionState
             case LatePaymentReceived e:
                 LatePayments.Add(e);
                 break;
+            case PaymentMismatch e:
+                Mark(e.Provider, e.ProviderReference, AttemptState.Mismatched);
+                Mismatches.Add(e);
+                break;
         }
     }
 
@@ -89,6 +103,7 @@ public sealed class PaymentSessionState
         var copy = (PaymentSessionState)MemberwiseClone();
         copy.Attempts = [.. Attempts];
         copy.LatePayments = [.. LatePayments];
+        copy.Mismatches = [.. Mismatches];
         return copy;
     }
 
@@ -114,11 +129,17 @@ public sealed record PaymentAttempt(
     [property: Id(0)] string Provider,
     [property: Id(1)] string Reference,
     [property: Id(2)] string PaymentMethodId,
-    [property: Id(3)] AttemptState State);
+    [property: Id(3)] AttemptState State,
+    [property: Id(4)] long Amount,
+    [property: Id(5)] string Currency,
+    [property: Id(6)] string? RedirectUrl);
 
 public enum AttemptState
 {
     Pending = 0,
     Failed = 1,
     Succeeded = 2,
+
+    /// <summary>The provider reported a success in other figures than asked: settled, not paid.</summary>
+    Mismatched = 3,
 }

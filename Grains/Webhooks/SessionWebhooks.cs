@@ -14,7 +14,9 @@ public sealed record OutboundWebhook(Guid EventId, string BusinessId, string Typ
 /// amount, currency, metadata, payment}}</c>, where <c>livemode</c> is the session's mode (as on
 /// Stripe's event object). The body is fixed when the event is appended, so every retry sends the
 /// same bytes and the same id; <c>sequence</c> (the event's version) lets a merchant drop
-/// a delivery older than one it already has.
+/// a delivery older than one it already has. Money the session cannot keep is told too:
+/// <c>session.late_payment</c> (paid after the end) and <c>session.payment_mismatch</c> (paid in
+/// other figures than asked), whose <c>payment</c> holds both figures and <c>refund_required</c>.
 /// </summary>
 public static class SessionWebhooks
 {
@@ -24,6 +26,8 @@ public static class SessionWebhooks
         Completed => "session.completed",
         Expired => "session.expired",
         Canceled => "session.canceled",
+        LatePaymentReceived => "session.late_payment",
+        PaymentMismatch => "session.payment_mismatch",
         _ => null,
     };
 
@@ -86,9 +90,49 @@ public static class SessionWebhooks
                 json.WriteString("provider_payment_id", payment.ProviderPaymentId);
                 json.WriteEndObject();
                 break;
+            case LatePaymentReceived late:
+                WriteRefund(json, "late", after, late.Provider, late.ProviderReference, late.ProviderPaymentId,
+                    late.Amount, late.Currency, late.ExpectedAmount, late.ExpectedCurrency);
+                break;
+            case PaymentMismatch mismatch:
+                WriteRefund(json, "mismatch", after, mismatch.Provider, mismatch.ProviderReference, mismatch.ProviderPaymentId,
+                    mismatch.Amount, mismatch.Currency, mismatch.ExpectedAmount, mismatch.ExpectedCurrency);
+                break;
             default:
                 json.WriteNull("payment");
                 break;
+        }
+    }
+
+    // Money taken that does not pay the session: what was taken, what was asked, and the flag.
+    private static void WriteRefund(
+        Utf8JsonWriter json, string status, PaymentSessionState after, string provider, string reference, string paymentId,
+        long? amount, string? currency, long? expectedAmount, string? expectedCurrency)
+    {
+        var attempt = after.Attempt(provider, reference);
+        json.WriteStartObject("payment");
+        json.WriteString("status", status);
+        json.WriteString("payment_method_id", attempt?.PaymentMethodId);
+        json.WriteString("provider", provider);
+        json.WriteString("provider_reference", reference);
+        json.WriteString("provider_payment_id", paymentId);
+        WriteNumberOrNull(json, "amount", amount);
+        json.WriteString("currency", currency);
+        WriteNumberOrNull(json, "expected_amount", expectedAmount ?? attempt?.Amount);
+        json.WriteString("expected_currency", expectedCurrency ?? attempt?.Currency);
+        json.WriteBoolean("refund_required", true);
+        json.WriteEndObject();
+    }
+
+    private static void WriteNumberOrNull(Utf8JsonWriter json, string name, long? value)
+    {
+        if (value is { } number)
+        {
+            json.WriteNumber(name, number);
+        }
+        else
+        {
+            json.WriteNull(name);
         }
     }
 }

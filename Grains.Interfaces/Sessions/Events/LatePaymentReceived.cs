@@ -17,4 +17,18 @@ public sealed record LatePaymentReceived : PaymentSessionEvent
 
     [Id(2)]
     public required string ProviderPaymentId { get; init; }
+
+    /// <summary>What the provider reported taking (minor units); absent in rows written before reports carried it.</summary>
+    [Id(3)]
+    public long? Amount { get; init; }
+
+    [Id(4)]
+    public string? Currency { get; init; }
+
+    /// <summary>What the attempt had asked for, so a refund knows both figures even when they differ.</summary>
+    [Id(5)]
+    public long? ExpectedAmount { get; init; }
+
+    [Id(6)]
+    public string? ExpectedCurrency { get; init; }
 }

@@ -24,4 +24,16 @@ public sealed record PaymentInitiated : PaymentSessionEvent
     /// </summary>
     [Id(4)]
     public DateTimeOffset? PendingUntil { get; init; }
+
+    /// <summary>
+    /// What this attempt asked the provider to take, in minor units: a success reporting any other
+    /// figure is a mismatch, not a payment. Absent in rows written before attempts carried it;
+    /// those attempts asked for the session's amount.
+    /// </summary>
+    [Id(5)]
+    public long? Amount { get; init; }
+
+    /// <summary>The currency this attempt asked for; absent in older rows (then the session's).</summary>
+    [Id(6)]
+    public string? Currency { get; init; }
 }

@@ -8,12 +8,17 @@ using PaySessions.Tests.Infrastructure;
 
 namespace PaySessions.Tests.Api;
 
-/// <summary>A host whose catalogue has <c>acme_card</c>, served by the generic HTTP provider against a fake provider.</summary>
+/// <summary>
+/// A host whose catalogue has <c>acme_card</c>, served by the generic HTTP provider against a fake
+/// provider, and <c>slow_card</c> against a second fake whose time budget is long enough to hang in.
+/// </summary>
 public sealed class HttpProviderFixture : IAsyncLifetime
 {
     public const string WebhookSecret = "whsec_acme_test_secret_0000";
 
     public FakeProvider Provider { get; private set; } = null!;
+
+    public FakeProvider Slow { get; private set; } = null!;
 
     public ApiFixture Api { get; } = new();
 
@@ -22,6 +27,7 @@ public sealed class HttpProviderFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Provider = await FakeProvider.StartAsync();
+        Slow = await FakeProvider.StartAsync();
         await Api.InitializeWith(new Dictionary<string, string?>
         {
             ["PaySessions:Providers:acme:Type"] = "http",
@@ -34,15 +40,26 @@ public sealed class HttpProviderFixture : IAsyncLifetime
             ["PaySessions:PaymentMethods:2:Provider"] = "acme",
             ["PaySessions:PaymentMethods:2:Kind"] = "Redirect",
             ["PaySessions:PaymentMethods:2:DisplayName"] = "Acme card",
+            ["PaySessions:Providers:slowpay:Type"] = "http",
+            ["PaySessions:Providers:slowpay:BaseUrl"] = Slow.Url,
+            ["PaySessions:Providers:slowpay:ApiKey"] = "sk_slowpay_test",
+            ["PaySessions:Providers:slowpay:WebhookSecret"] = "whsec_slowpay_test_0000",
+            ["PaySessions:Providers:slowpay:Timeout"] = "00:05:00",
+            ["PaySessions:Providers:slowpay:Retries"] = "0",
+            // An index past the built-in catalogue, so no built-in method's currencies merge into it.
+            ["PaySessions:PaymentMethods:40:Id"] = "slow_card",
+            ["PaySessions:PaymentMethods:40:Provider"] = "slowpay",
+            ["PaySessions:PaymentMethods:40:Kind"] = "Redirect",
         });
         Keys = await Api.NewBusiness("Acme Shop");
-        await Api.Host.Grains.GetGrain<IBusinessGrain>(Keys.BusinessId).EnablePaymentMethods(["acme_card"]);
+        await Api.Host.Grains.GetGrain<IBusinessGrain>(Keys.BusinessId).EnablePaymentMethods(["acme_card", "slow_card"]);
     }
 
     public async Task DisposeAsync()
     {
         await Api.DisposeAsync();
         await Provider.DisposeAsync();
+        await Slow.DisposeAsync();
     }
 }
 
@@ -121,6 +138,94 @@ public sealed class HttpProviderTests(HttpProviderFixture fixture) : IClassFixtu
         fixture.Provider.Mode = FakeProvider.Behaviour.Succeed;
         var retry = await Api.Post($"/session/{id}/pay", fixture.Keys.SecretKey, """{"paymentMethodId":"acme_card"}""");
         Assert.Equal(HttpStatusCode.OK, retry.StatusCode);
+    }
+
+    [Fact]
+    public async Task Reads_of_a_session_answer_while_its_payment_waits_on_a_hanging_provider_and_a_second_pay_is_refused()
+    {
+        fixture.Slow.Mode = FakeProvider.Behaviour.HangUntilReleased;
+        var id = await Create();
+        var slowCalls = fixture.Slow.Calls.Count;
+        var acmeCalls = fixture.Provider.Calls.Count;
+
+        var hanging = Api.Post($"/session/{id}/pay", fixture.Keys.SecretKey, """{"paymentMethodId":"slow_card"}""");
+        await fixture.Slow.WaitForCalls(slowCalls + 1);
+
+        // The provider holds its answer: every read of the session still answers meanwhile.
+        var reads = await Task.WhenAll(
+            Api.Get($"/session/{id}", fixture.Keys.SecretKey),
+            Api.Get($"/session/{id}/events", fixture.Keys.SecretKey),
+            Api.Get($"/session/{id}/webhooks", fixture.Keys.SecretKey),
+            Api.Get($"/session/{id}/payment-methods", fixture.Keys.PublicKey));
+        Assert.All(reads, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        Assert.Equal("created", (await Bodies.Json(reads[0]))["status"]!.GetValue<string>());
+
+        // One initiation at a time per session, whatever the method: no second provider call.
+        var again = await Api.Post($"/session/{id}/pay", fixture.Keys.SecretKey, """{"paymentMethodId":"slow_card"}""");
+        var otherMethod = await Api.Post($"/session/{id}/pay", fixture.Keys.SecretKey, """{"paymentMethodId":"acme_card"}""");
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        Assert.Equal("""{"error":"Payment initiation in progress"}""", await again.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.Conflict, otherMethod.StatusCode);
+        Assert.Equal(slowCalls + 1, fixture.Slow.Calls.Count);
+        Assert.Equal(acmeCalls, fixture.Provider.Calls.Count);
+
+        fixture.Slow.Release();
+        var paid = await hanging;
+        Assert.Equal(HttpStatusCode.OK, paid.StatusCode);
+        Assert.StartsWith("https://checkout.acme.test/", (await Bodies.Json(paid))["redirect_url"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(["Created", "PaymentInitiated"], await EventTypes(id));
+    }
+
+    [Fact]
+    public async Task The_idempotency_key_is_the_same_when_an_attempt_is_tried_again_and_new_for_the_next_attempt()
+    {
+        fixture.Provider.Mode = FakeProvider.Behaviour.Hang;
+        var id = await Create();
+        var before = fixture.Provider.Calls.Count;
+
+        var timedOut = await Bodies.Json(await Api.Post($"/session/{id}/pay", fixture.Keys.SecretKey, """{"paymentMethodId":"acme_card"}"""));
+        Assert.Equal("timeout", timedOut["payment_error"]!["error_type"]!.GetValue<string>());
+        var triedAgain = fixture.Provider.Calls.Count;
+
+        fixture.Provider.Mode = FakeProvider.Behaviour.Succeed;
+        var first = await Pay(id);
+        var firstKeys = fixture.Provider.Calls.Skip(before).Select(c => c.IdempotencyKey).ToList();
+        Assert.True(firstKeys.Count > triedAgain - before, "the attempt was tried again after its timeout");
+        var key = Assert.Single(firstKeys.Distinct());
+
+        // Paying again while that attempt is pending is the same attempt: no provider call at all.
+        var callsBeforeRepeat = fixture.Provider.Calls.Count;
+        Assert.Equal(first, await Pay(id));
+        Assert.Equal(callsBeforeRepeat, fixture.Provider.Calls.Count);
+
+        await DeliverAcme(ProviderWebhookMessage.Failed, first[(first.LastIndexOf('/') + 1)..], null, null, null);
+        var second = await Pay(id);
+
+        Assert.NotEqual(first, second);
+        Assert.NotEqual(key, fixture.Provider.Calls.Last().IdempotencyKey);
+        Assert.Equal(["Created", "PaymentInitiated", "PaymentFailed", "PaymentInitiated"], await EventTypes(id));
+    }
+
+    private async Task<string> Pay(string id)
+    {
+        var response = await Api.Post($"/session/{id}/pay", fixture.Keys.SecretKey, """{"paymentMethodId":"acme_card"}""");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return (await Bodies.Json(response))["redirect_url"]!.GetValue<string>();
+    }
+
+    private async Task DeliverAcme(string type, string reference, string? paymentId, long? amount, string? currency)
+    {
+        var body = JsonSerializer.SerializeToUtf8Bytes(
+            new ProviderWebhookMessage(type, reference, paymentId, null, amount, currency), ProviderWebhookMessage.Json);
+        using var webhook = new HttpRequestMessage(HttpMethod.Post, new Uri("/webhooks/acme", UriKind.Relative)) { Content = new ByteArrayContent(body) };
+        webhook.Headers.Add("Webhook-Signature", WebhookSignature.Sign(HttpProviderFixture.WebhookSecret, DateTimeOffset.UtcNow, body));
+        Assert.Equal(HttpStatusCode.OK, (await Api.Host.Http.SendAsync(webhook)).StatusCode);
+    }
+
+    private async Task<List<string>> EventTypes(string id)
+    {
+        var log = await Bodies.Json(await Api.Get($"/session/{id}/events", fixture.Keys.SecretKey));
+        return [.. log["events"]!.AsArray().Select(e => e!["type"]!.GetValue<string>())];
     }
 
     private async Task<string> Create()

@@ -56,6 +56,52 @@ public sealed class MerchantWebhookTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Mismatched_and_late_money_reach_the_merchant_signed_and_show_on_the_session()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var (keys, secret) = await MerchantWithWebhook(receiver.Url);
+        var id = await Create(keys.SecretKey);
+        var pay = await Bodies.Json(await _api.Post($"/session/{id}/pay", keys.SecretKey, """{"paymentMethodId":"sandbox_card"}"""));
+        var reference = Sandbox.ReferenceFrom(pay["redirect_url"]!.GetValue<string>());
+
+        var shortPaid = Sandbox.Body(reference, succeeded: true, paymentId: "pay_short_1", amount: 1, currency: "JPY");
+        Assert.Equal(HttpStatusCode.OK, (await Sandbox.Deliver(_api.Host.Http, shortPaid, Sandbox.Sign(shortPaid))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _api.Post($"/session/{id}/cancel", keys.SecretKey, "")).StatusCode);
+        var latePaid = Sandbox.Body(reference, succeeded: true, paymentId: "pay_late_1");
+        Assert.Equal(HttpStatusCode.OK, (await Sandbox.Deliver(_api.Host.Http, latePaid, Sandbox.Sign(latePaid))).StatusCode);
+
+        var deliveries = await receiver.WaitFor(d => d.Count >= 4, TimeSpan.FromSeconds(20));
+
+        foreach (var delivery in deliveries)
+        {
+            Assert.True(SignedWith(secret, delivery), $"not signed with the merchant's secret: {delivery.Signature}");
+        }
+
+        var bodies = deliveries.Select(d => JsonNode.Parse(d.Body)!).OrderBy(b => b["sequence"]!.GetValue<int>()).ToList();
+        Assert.Equal(
+            ["session.payment_initiated", "session.payment_mismatch", "session.canceled", "session.late_payment"],
+            bodies.Select(b => b["type"]!.GetValue<string>()));
+        Assert.Equal([2, 3, 4, 5], bodies.Select(b => b["sequence"]!.GetValue<int>()));
+
+        var mismatch = bodies[1]["data"]!;
+        Assert.Equal(id, mismatch["session_id"]!.GetValue<string>());
+        Assert.Equal("payment_initiated", mismatch["status"]!.GetValue<string>());
+        AssertRefund(mismatch["payment"]!, "mismatch", "pay_short_1", 1, "JPY");
+        Assert.Equal(reference, mismatch["payment"]!["provider_reference"]!.GetValue<string>());
+
+        var late = bodies[3]["data"]!;
+        Assert.Equal("canceled", late["status"]!.GetValue<string>());
+        AssertRefund(late["payment"]!, "late", "pay_late_1", 10000, "USD");
+
+        var session = await Bodies.Json(await _api.Get($"/session/{id}", keys.SecretKey));
+        Assert.True(session["refund_required"]!.GetValue<bool>());
+        Assert.Equal("pay_short_1", Assert.Single(session["payment_mismatches"]!.AsArray())!["provider_payment_id"]!.GetValue<string>());
+        Assert.Equal("pay_late_1", Assert.Single(session["late_payments"]!.AsArray())!["provider_payment_id"]!.GetValue<string>());
+        var log = await WebhookLog(id, keys.SecretKey, webhooks => webhooks.Count == 4 && webhooks.All(w => w!["status"]!.GetValue<string>() == "delivered"));
+        Assert.Equal(4, log.Count);
+    }
+
+    [Fact]
     public async Task A_receiver_failing_twice_then_succeeding_gets_the_same_event_id_each_time()
     {
         await using var receiver = await WebhookReceiver.StartAsync(failFirst: 2);
@@ -102,6 +148,29 @@ public sealed class MerchantWebhookTests : IAsyncLifetime
 
         Assert.DoesNotContain(secret, Encoding.UTF8.GetString(stored), StringComparison.Ordinal);
         Assert.Contains("http://127.0.0.1:9/hooks", Encoding.UTF8.GetString(stored), StringComparison.Ordinal);
+    }
+
+    private static void AssertRefund(JsonNode payment, string status, string paymentId, long amount, string currency)
+    {
+        Assert.Equal(status, payment["status"]!.GetValue<string>());
+        Assert.Equal("sandbox", payment["provider"]!.GetValue<string>());
+        Assert.Equal("sandbox_card", payment["payment_method_id"]!.GetValue<string>());
+        Assert.Equal(paymentId, payment["provider_payment_id"]!.GetValue<string>());
+        Assert.Equal(amount, payment["amount"]!.GetValue<long>());
+        Assert.Equal(currency, payment["currency"]!.GetValue<string>());
+        Assert.Equal(10000, payment["expected_amount"]!.GetValue<long>());
+        Assert.Equal("USD", payment["expected_currency"]!.GetValue<string>());
+        Assert.True(payment["refund_required"]!.GetValue<bool>());
+    }
+
+    // Checked from the documented scheme, not with the service's own code: t=<unix seconds>,
+    // v1=<hex HMAC-SHA256(secret, "<t>.<body>")>.
+    private static bool SignedWith(string secret, WebhookReceiver.Delivery delivery)
+    {
+        var parts = delivery.Signature.Split(',').Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
+        var expected = System.Security.Cryptography.HMACSHA256.HashData(
+            Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes(parts["t"] + "." + delivery.Body));
+        return Convert.ToHexStringLower(expected) == parts["v1"];
     }
 
     private async Task<JsonArray> WebhookLog(string id, string key, Func<JsonArray, bool> done)

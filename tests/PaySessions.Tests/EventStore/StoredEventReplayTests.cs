@@ -25,7 +25,7 @@ public sealed class StoredEventReplayTests(SessionClusterFixture fixture)
     {
         var inFixture = Rows().Select(row => row.Type).ToHashSet();
 
-        Assert.Equal(["Canceled", "Completed", "Created", "Expired", "LatePaymentReceived", "PaymentFailed", "PaymentInitiated"], inFixture.Order());
+        Assert.Equal(["Canceled", "Completed", "Created", "Expired", "LatePaymentReceived", "PaymentFailed", "PaymentInitiated", "PaymentMismatch"], inFixture.Order());
         Assert.Equal(inFixture.Order(), EventTypes.Names.Order());
     }
 
@@ -63,6 +63,17 @@ public sealed class StoredEventReplayTests(SessionClusterFixture fixture)
         // Rows from before modes were recorded carry no livemode: they read as test.
         Assert.Equal(stream["expected_livemode"]?.GetValue<bool>() ?? false, snapshot.Livemode);
         Assert.Equal(events.Select(e => e!["type"]!.GetValue<string>()), log.Select(e => e.Type));
+        Assert.Equal(stream["expected_refund_required"]?.GetValue<bool>() ?? false, snapshot.RefundRequired);
+        Assert.Equal(stream["expected_late_payments"]?.GetValue<int>() ?? events.Count(e => e!["type"]!.GetValue<string>() == "LatePaymentReceived"), snapshot.LatePayments.Count);
+        Assert.Equal(stream["expected_payment_mismatches"]?.GetValue<int>() ?? 0, snapshot.PaymentMismatches.Count);
+
+        // Late payments stored before reports carried figures still show what the attempt asked:
+        // the session's own amount and currency.
+        foreach (var late in snapshot.LatePayments)
+        {
+            Assert.Equal(snapshot.Amount, late.ExpectedAmount);
+            Assert.Equal(snapshot.Currency, late.ExpectedCurrency);
+        }
     }
 
     private static IEnumerable<(string Type, JsonNode Data)> Rows() =>

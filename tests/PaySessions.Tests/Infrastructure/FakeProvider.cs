@@ -13,6 +13,7 @@ public sealed class FakeProvider : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<ProviderCall> _calls = new();
+    private TaskCompletionSource _held = NewGate();
 
     private FakeProvider(WebApplication app, string url)
     {
@@ -27,6 +28,9 @@ public sealed class FakeProvider : IAsyncDisposable
         Hang,
         FailOnceThenSucceed,
         Garbage,
+
+        /// <summary>Waits, however long it takes, until the test calls <see cref="Release"/>; then succeeds.</summary>
+        HangUntilReleased,
     }
 
     public string Url { get; }
@@ -62,6 +66,9 @@ public sealed class FakeProvider : IAsyncDisposable
                     return Results.StatusCode(503);
                 case Behaviour.Garbage:
                     return Results.Text("<html>oops</html>", "text/html");
+                case Behaviour.HangUntilReleased:
+                    await fake._held.Task.WaitAsync(http.RequestAborted);
+                    return Results.Json(new { id, redirect_url = $"https://checkout.acme.test/{id}" });
                 default:
                     return Results.Json(new { id, redirect_url = $"https://checkout.acme.test/{id}" });
             }
@@ -70,11 +77,29 @@ public sealed class FakeProvider : IAsyncDisposable
         return fake;
     }
 
+    /// <summary>Lets every call held by <see cref="Behaviour.HangUntilReleased"/> answer; later calls are held again.</summary>
+    public void Release() => Interlocked.Exchange(ref _held, NewGate()).TrySetResult();
+
+    /// <summary>Waits until the provider has received at least <paramref name="count"/> calls in all.</summary>
+    public async Task WaitForCalls(int count)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (_calls.Count < count && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.True(_calls.Count >= count, $"the provider received {_calls.Count} calls, not {count}");
+    }
+
     public async ValueTask DisposeAsync()
     {
+        Release();
         await _app.StopAsync();
         await _app.DisposeAsync();
     }
+
+    private static TaskCompletionSource NewGate() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public sealed record ProviderCall(string Body, string Authorization, string IdempotencyKey);
 }

@@ -12,9 +12,10 @@ public static class Sandbox
 
     public static string ReferenceFrom(string redirectUrl) => redirectUrl[(redirectUrl.LastIndexOf('/') + 1)..];
 
-    public static byte[] Body(string reference, bool succeeded, string? paymentId = null) =>
+    /// <summary>A provider webhook body; by default it reports the seed example's figures (100.00 USD).</summary>
+    public static byte[] Body(string reference, bool succeeded, string? paymentId = null, long? amount = 10000, string? currency = "USD") =>
         JsonSerializer.SerializeToUtf8Bytes(
-            new ProviderWebhookMessage(succeeded ? ProviderWebhookMessage.Succeeded : ProviderWebhookMessage.Failed, reference, paymentId, succeeded ? null : "declined", 10000, "USD"),
+            new ProviderWebhookMessage(succeeded ? ProviderWebhookMessage.Succeeded : ProviderWebhookMessage.Failed, reference, paymentId, succeeded ? null : "declined", amount, currency),
             ProviderWebhookMessage.Json);
 
     public static async Task<HttpResponseMessage> Deliver(HttpClient http, byte[] body, string? signature)

@@ -73,7 +73,7 @@ public sealed class SessionStateMachineProperties(SessionClusterFixture fixture)
             switch (move)
             {
                 case Pay pay:
-                    var result = await grain.InitiatePayment(new InitiatePayment(pay.Method == 0 ? "sandbox_card" : "sandbox_wallet", null));
+                    var result = await fixture.Grains.InitiatePayment(id, new InitiatePayment(pay.Method == 0 ? "sandbox_card" : "sandbox_wallet", null));
                     if (result.Outcome == InitiatePaymentOutcome.Initiated)
                     {
                         references.Add(result.RedirectUrl![(result.RedirectUrl!.LastIndexOf('/') + 1)..]);
@@ -83,10 +83,10 @@ public sealed class SessionStateMachineProperties(SessionClusterFixture fixture)
                     break;
                 case Report report when references.Count > 0:
                     await grain.ReportPayment(new ProviderPaymentReport(
-                        "sandbox", references[report.Attempt % references.Count], report.Succeeded, $"pay_{report.PaymentId}", null));
+                        "sandbox", references[report.Attempt % references.Count], report.Succeeded, $"pay_{report.PaymentId}", null, 10000, "USD"));
                     break;
                 case ReportUnknown:
-                    Assert.Equal(PaymentReportOutcome.UnknownReference, await grain.ReportPayment(new ProviderPaymentReport("sandbox", "sbx_unknown", true, "pay_x", null)));
+                    Assert.Equal(PaymentReportOutcome.UnknownReference, await grain.ReportPayment(new ProviderPaymentReport("sandbox", "sbx_unknown", true, "pay_x", null, 10000, "USD")));
                     break;
                 case Cancel:
                     Assert.Equal(closedAs is null && !(await IsDue(grain)), (await grain.Cancel("test")).Succeeded);

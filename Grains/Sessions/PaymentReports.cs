@@ -1,0 +1,90 @@
+using PaySessions.Grains.Sessions.Events;
+
+namespace PaySessions.Grains.Sessions;
+
+/// <summary>The decider for provider reports: state and report in, outcome and event (if any) out; no I/O.</summary>
+public static class PaymentReports
+{
+    /// <summary>
+    /// What a provider's report means for the session, decided from its state alone. Money is
+    /// checked before it counts: a success completes the session only when the amount and currency
+    /// reported are exactly what its attempt asked for. Other figures are a <see cref="PaymentMismatch"/>
+    /// (the attempt is settled, the session stays open for a correct payment); any success after
+    /// the end is a <see cref="LatePaymentReceived"/> with both figures. Both are kept for refund.
+    /// </summary>
+    public static (PaymentReportOutcome Outcome, PaymentSessionEvent? Event) Decide(
+        PaymentSessionState state, ProviderPaymentReport report, DateTimeOffset now)
+    {
+        var attempt = state.Attempt(report.Provider, report.ProviderReference);
+        if (attempt is null)
+        {
+            return (PaymentReportOutcome.UnknownReference, null);
+        }
+
+        if (!report.Succeeded)
+        {
+            // A decline for an attempt already decided, or for an ended session, changes nothing.
+            return attempt.State != AttemptState.Pending || !state.IsOpen
+                ? (PaymentReportOutcome.Duplicate, null)
+                : (PaymentReportOutcome.FailureRecorded, new PaymentFailed
+                {
+                    EventId = Guid.NewGuid(),
+                    OccurredAt = now,
+                    Provider = report.Provider,
+                    ProviderReference = report.ProviderReference,
+                    Reason = report.Reason,
+                });
+        }
+
+        var paymentId = report.ProviderPaymentId ?? report.ProviderReference;
+        var alreadyRecorded =
+            (state.Payment is { } payment && payment.Provider == report.Provider && payment.ProviderPaymentId == paymentId)
+            || state.LatePayments.Exists(l => l.Provider == report.Provider && l.ProviderPaymentId == paymentId)
+            || state.Mismatches.Exists(m => m.Provider == report.Provider && m.ProviderPaymentId == paymentId);
+        if (alreadyRecorded)
+        {
+            return (PaymentReportOutcome.Duplicate, null);
+        }
+
+        if (!state.IsOpen)
+        {
+            return (PaymentReportOutcome.LatePaymentRecorded, new LatePaymentReceived
+            {
+                EventId = Guid.NewGuid(),
+                OccurredAt = now,
+                Provider = report.Provider,
+                ProviderReference = report.ProviderReference,
+                ProviderPaymentId = paymentId,
+                Amount = report.Amount,
+                Currency = report.Currency,
+                ExpectedAmount = attempt.Amount,
+                ExpectedCurrency = attempt.Currency,
+            });
+        }
+
+        if (report.Amount != attempt.Amount || !string.Equals(report.Currency, attempt.Currency, StringComparison.Ordinal))
+        {
+            return (PaymentReportOutcome.MismatchRecorded, new PaymentMismatch
+            {
+                EventId = Guid.NewGuid(),
+                OccurredAt = now,
+                Provider = report.Provider,
+                ProviderReference = report.ProviderReference,
+                ProviderPaymentId = paymentId,
+                Amount = report.Amount ?? 0,
+                Currency = report.Currency ?? "",
+                ExpectedAmount = attempt.Amount,
+                ExpectedCurrency = attempt.Currency,
+            });
+        }
+
+        return (PaymentReportOutcome.Completed, new Completed
+        {
+            EventId = Guid.NewGuid(),
+            OccurredAt = now,
+            Provider = report.Provider,
+            ProviderPaymentId = paymentId,
+            ProviderReference = report.ProviderReference,
+        });
+    }
+}
