@@ -48,6 +48,16 @@ public static class TestDatabase
 
     public static async Task<NpgsqlDataSource> OpenAsync(string name) => NpgsqlDataSource.Create(await CreateAsync(name));
 
+    /// <summary>
+    /// A PostgreSQL server of the caller's own, for a test that stops it: the run's server is shared
+    /// by tests running in parallel. Its one database is empty; a host migrates it when it starts.
+    /// </summary>
+    public static async Task<OwnServer> StartOwnServerAsync()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), $"{DirectoryPrefix}{Environment.ProcessId}-own-{Guid.NewGuid():N}");
+        return new OwnServer(await LocalPostgres.StartAsync(directory, NullLogger.Instance), directory);
+    }
+
     private static async Task<string> StartAsync()
     {
         var server = Environment.GetEnvironmentVariable("PAYSESSIONS_TEST_DB");
@@ -129,6 +139,27 @@ public static class TestDatabase
         catch (IOException)
         {
             // A temp folder left behind is harmless; the next run uses a new one.
+        }
+    }
+}
+
+/// <summary>A throwaway PostgreSQL server started for one test; disposing stops it and deletes its data.</summary>
+public sealed class OwnServer(LocalPostgres server, string directory) : IAsyncDisposable
+{
+    public string ConnectionString => server.ConnectionString;
+
+    public Task StopAsync() => server.StopAsync(immediate: true);
+
+    public async ValueTask DisposeAsync()
+    {
+        await server.StopAsync(immediate: true);
+        try
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Left for the next run's clean-up of abandoned clusters.
         }
     }
 }
