@@ -143,19 +143,42 @@ public static class TestDatabase
     }
 }
 
-/// <summary>A throwaway PostgreSQL server started for one test; disposing stops it and deletes its data.</summary>
-public sealed class OwnServer(LocalPostgres server, string directory) : IAsyncDisposable
+/// <summary>
+/// A throwaway PostgreSQL server started for one test, reached through a forwarder so that its
+/// address stays the same when it is stopped and started again; disposing stops it and deletes its data.
+/// </summary>
+public sealed class OwnServer : IAsyncDisposable
 {
-    public string ConnectionString => server.ConnectionString;
+    private readonly string _directory;
+    private readonly TcpForwarder _forwarder;
+    private LocalPostgres _server;
 
-    public Task StopAsync() => server.StopAsync(immediate: true);
+    internal OwnServer(LocalPostgres server, string directory)
+    {
+        _server = server;
+        _directory = directory;
+        _forwarder = new TcpForwarder(new NpgsqlConnectionStringBuilder(server.ConnectionString).Port);
+        ConnectionString = new NpgsqlConnectionStringBuilder(server.ConnectionString) { Host = "127.0.0.1", Port = _forwarder.Port }.ConnectionString;
+    }
+
+    public string ConnectionString { get; }
+
+    public Task StopAsync() => _server.StopAsync(immediate: true);
+
+    /// <summary>Starts the stopped server again on its data (it listens on another port; the forwarder follows).</summary>
+    public async Task StartAgainAsync()
+    {
+        _server = await LocalPostgres.StartAsync(_directory, NullLogger.Instance);
+        _forwarder.Retarget(new NpgsqlConnectionStringBuilder(_server.ConnectionString).Port);
+    }
 
     public async ValueTask DisposeAsync()
     {
-        await server.StopAsync(immediate: true);
+        await _forwarder.DisposeAsync();
+        await _server.StopAsync(immediate: true);
         try
         {
-            Directory.Delete(directory, recursive: true);
+            Directory.Delete(_directory, recursive: true);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
