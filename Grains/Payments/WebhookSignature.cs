@@ -11,7 +11,15 @@ namespace PaySessions.Grains.Payments;
 /// </summary>
 public static class WebhookSignature
 {
+    /// <summary>How old a signature may be.</summary>
     public static readonly TimeSpan Tolerance = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// How far ahead of this clock a signature's timestamp may be: clocks drift a little, but a
+    /// timestamp from further in the future would keep a captured signature replayable for longer
+    /// than <see cref="Tolerance"/>.
+    /// </summary>
+    public static readonly TimeSpan ClockSkew = TimeSpan.FromMinutes(1);
 
     public static string Sign(string secret, DateTimeOffset at, ReadOnlySpan<byte> body)
     {
@@ -19,7 +27,10 @@ public static class WebhookSignature
         return $"t={timestamp},v1={Convert.ToHexStringLower(Mac(secret, timestamp, body))}";
     }
 
-    /// <summary>True when one v1 signature matches and the timestamp is within the tolerance of <paramref name="now"/>.</summary>
+    /// <summary>
+    /// True when one v1 signature matches and the timestamp is at most <see cref="Tolerance"/> old and at
+    /// most <see cref="ClockSkew"/> ahead of <paramref name="now"/>.
+    /// </summary>
     public static bool Verify(string? header, string secret, ReadOnlySpan<byte> body, DateTimeOffset now)
     {
         if (string.IsNullOrEmpty(header) || header.Length > 1024 || string.IsNullOrEmpty(secret))
@@ -43,7 +54,13 @@ public static class WebhookSignature
         }
 
         if (timestamp is null || !long.TryParse(timestamp, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)
-            || seconds > 253402300799 || Math.Abs((now - DateTimeOffset.FromUnixTimeSeconds(seconds)).TotalSeconds) > Tolerance.TotalSeconds)
+            || seconds > 253402300799)
+        {
+            return false;
+        }
+
+        var age = now - DateTimeOffset.FromUnixTimeSeconds(seconds);
+        if (age > Tolerance || age < -ClockSkew)
         {
             return false;
         }

@@ -146,7 +146,8 @@ public sealed class CreateSessionTests(ApiFixture api)
     {
         var body = Bodies.SeedExample();
         body[field] = JsonNode.Parse(json);
-        var orderId = field == "order_id" ? "" : body["order_id"]!.GetValue<string>();
+        // For the order_id rules themselves, the id a careless create would store is the value sent.
+        var orderId = field == "order_id" ? body["order_id"]?.ToJsonString().Trim('"') ?? "" : body["order_id"]!.GetValue<string>();
 
         var response = await api.Post("/session", ApiFixture.DevSecretKey, body.ToJsonString());
 
@@ -154,6 +155,7 @@ public sealed class CreateSessionTests(ApiFixture api)
         var actual = await response.Content.ReadAsStringAsync();
         Assert.True(JsonNode.DeepEquals(JsonNode.Parse(expected), JsonNode.Parse(actual)), $"expected {expected}, got {actual}");
         Assert.Equal(0, await api.SessionRows(ApiFixture.DevBusiness, orderId));
+        Assert.Equal(0, await api.CreatedEvents(ApiFixture.DevBusiness, orderId));
     }
 
     [Fact]
@@ -294,6 +296,7 @@ public sealed class CreateSessionTests(ApiFixture api)
         Assert.Equal(HttpStatusCode.BadRequest, again.StatusCode);
         Assert.Equal("""{"order_id":["The order id has already been taken."]}""", await again.Content.ReadAsStringAsync());
         Assert.Equal(1, await api.SessionRows(ApiFixture.DevBusiness, body["order_id"]!.GetValue<string>()));
+        Assert.Equal(1, await api.CreatedEvents(ApiFixture.DevBusiness, body["order_id"]!.GetValue<string>()));
     }
 
     [Fact]
@@ -314,6 +317,7 @@ public sealed class CreateSessionTests(ApiFixture api)
         }
 
         Assert.Equal(1, await api.SessionRows(ApiFixture.DevBusiness, orderId));
+        Assert.Equal(1, await api.CreatedEvents(ApiFixture.DevBusiness, orderId));
     }
 
     [Fact]

@@ -1,10 +1,13 @@
 using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
 using Npgsql;
+using PaySessions.Grains.Merchants;
 using PaySessions.Tests.Infrastructure;
 
 namespace PaySessions.Tests.Api;
 
-/// <summary>A host of its own whose sessions expire in seconds, swept every second.</summary>
+/// <summary>A host of its own whose sessions expire in seconds, swept every second (the read-expires-it and deadline cases run on a fake clock in Sessions/ExpiryClockTests).</summary>
 public sealed class ExpiryTests : IAsyncLifetime
 {
     private readonly ApiFixture _api = new();
@@ -32,34 +35,49 @@ public sealed class ExpiryTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_session_read_after_its_time_is_expired_at_once()
+    public async Task An_expired_session_sends_a_signed_session_expired_webhook()
     {
-        var id = await Create();
-        await Task.Delay(TimeSpan.FromSeconds(2.5));
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var keys = await _api.NewBusiness("Expiring Shop");
+        var configured = await _api.Host.Grains.GetGrain<IBusinessGrain>(keys.BusinessId).ConfigureWebhook(receiver.Url);
+        Assert.True(configured.Accepted, configured.Error);
+        var body = Bodies.SeedExample();
+        var id = await Create(keys.SecretKey, body);
 
-        var session = await Bodies.Json(await _api.Get($"/session/{id}", ApiFixture.DevSecretKey));
+        var deliveries = await receiver.WaitFor(d => d.Count > 0, TimeSpan.FromSeconds(30));
 
-        Assert.Equal("expired", session["status"]!.GetValue<string>());
+        var delivery = Assert.Single(deliveries);
+        Assert.True(ReadmeWebhookScheme.Verify(configured.Secret!, delivery.Signature, Encoding.UTF8.GetBytes(delivery.Body), DateTimeOffset.UtcNow));
+        var webhook = JsonNode.Parse(delivery.Body)!;
+        Assert.Equal("session.expired", webhook["type"]!.GetValue<string>());
+        Assert.Equal(2, webhook["sequence"]!.GetValue<int>());
+        Assert.Equal(id, webhook["data"]!["session_id"]!.GetValue<string>());
+        Assert.Equal("expired", webhook["data"]!["status"]!.GetValue<string>());
+        Assert.Equal(body["order_id"]!.GetValue<string>(), webhook["data"]!["order_id"]!.GetValue<string>());
+        Assert.Equal("expired", await ProjectedStatus(id));
     }
 
     [Fact]
-    public async Task An_initiated_payment_keeps_the_session_open_until_its_pending_window_ends()
+    public async Task The_sweep_expires_an_initiated_session_at_the_end_of_its_pending_window_not_before()
     {
         var id = await Create();
         var pay = await _api.Post($"/session/{id}/pay", ApiFixture.DevSecretKey, """{"paymentMethodId":"sandbox_card"}""");
         Assert.Equal(HttpStatusCode.OK, pay.StatusCode);
 
-        await Task.Delay(TimeSpan.FromSeconds(3));
-        var stillOpen = await Bodies.Json(await _api.Get($"/session/{id}", ApiFixture.DevSecretKey));
         var status = await Eventually(() => ProjectedStatus(id), "expired", TimeSpan.FromSeconds(30));
 
-        Assert.Equal("payment_initiated", stillOpen["status"]!.GetValue<string>());
+        // Not a sleep and a guess: the log says when each thing happened.
         Assert.Equal("expired", status);
+        var events = (await Bodies.Json(await _api.Get($"/session/{id}/events", ApiFixture.DevSecretKey)))["events"]!.AsArray();
+        Assert.Equal(["Created", "PaymentInitiated", "Expired"], events.Select(e => e!["type"]!.GetValue<string>()));
+        var initiated = events[1]!["time"]!.GetValue<DateTimeOffset>();
+        var expired = events[2]!["time"]!.GetValue<DateTimeOffset>();
+        Assert.True(expired >= initiated + TimeSpan.FromSeconds(6), $"initiated {initiated:O}, expired {expired:O}");
     }
 
-    private async Task<string> Create()
+    private async Task<string> Create(string key = ApiFixture.DevSecretKey, JsonObject? body = null)
     {
-        var response = await _api.Post("/session", ApiFixture.DevSecretKey, Bodies.SeedExample().ToJsonString());
+        var response = await _api.Post("/session", key, (body ?? Bodies.SeedExample()).ToJsonString());
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         return (await Bodies.Json(response))["session_id"]!.GetValue<string>();
     }

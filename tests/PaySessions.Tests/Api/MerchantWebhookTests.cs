@@ -35,7 +35,15 @@ public sealed class MerchantWebhookTests : IAsyncLifetime
         Assert.Equal(2, deliveries.Count);
         foreach (var delivery in deliveries)
         {
-            Assert.True(WebhookSignature.Verify(delivery.Signature, secret, Encoding.UTF8.GetBytes(delivery.Body), DateTimeOffset.UtcNow));
+            // Checked the way the README tells a merchant to, not with the code that signed it.
+            var body = Encoding.UTF8.GetBytes(delivery.Body);
+            Assert.True(ReadmeWebhookScheme.Verify(secret, delivery.Signature, body, DateTimeOffset.UtcNow), delivery.Signature);
+
+            // The timestamp is part of what is signed: the same v1 under another t is a forgery.
+            var t = ReadmeWebhookScheme.Timestamp(delivery.Signature);
+            Assert.False(ReadmeWebhookScheme.Verify(secret, ReadmeWebhookScheme.WithTimestamp(delivery.Signature, t + 1), body, DateTimeOffset.UtcNow));
+            Assert.False(WebhookSignature.Verify(ReadmeWebhookScheme.WithTimestamp(delivery.Signature, t + 1), secret, body, DateTimeOffset.UtcNow));
+            Assert.False(ReadmeWebhookScheme.Verify(secret, delivery.Signature, [.. body, (byte)' '], DateTimeOffset.UtcNow));
         }
 
         var bodies = deliveries.Select(d => JsonNode.Parse(d.Body)!).OrderBy(b => b["sequence"]!.GetValue<int>()).ToList();
@@ -141,13 +149,52 @@ public sealed class MerchantWebhookTests : IAsyncLifetime
     {
         var (keys, secret) = await MerchantWithWebhook("http://127.0.0.1:9/hooks");
 
-        await using var db = Npgsql.NpgsqlDataSource.Create(_api.Host.ConnectionString);
-        await using var command = db.CreateCommand("SELECT payload_binary FROM orleans_storage WHERE grain_id_extension_string = $1");
-        command.Parameters.Add(new Npgsql.NpgsqlParameter<string> { TypedValue = keys.BusinessId });
-        var stored = (byte[])(await command.ExecuteScalarAsync())!;
+        var stored = await StoredBusinessRow(keys.BusinessId);
 
-        Assert.DoesNotContain(secret, Encoding.UTF8.GetString(stored), StringComparison.Ordinal);
+        // The row is the business's: the URL is there in the clear, the secret in no encoding at all.
         Assert.Contains("http://127.0.0.1:9/hooks", Encoding.UTF8.GetString(stored), StringComparison.Ordinal);
+        StoredSecrets.AssertAbsent(stored, secret);
+    }
+
+    [Fact]
+    public async Task Only_hashes_of_api_keys_are_stored()
+    {
+        var keys = await _api.NewBusiness("Key Shop");
+        Assert.Equal(HttpStatusCode.Created, (await _api.Post("/session", keys.SecretKey, Bodies.SeedExample().ToJsonString())).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await _api.Post("/session", keys.PublicKey, Bodies.SeedExample().ToJsonString())).StatusCode);
+
+        // Every grain row of the deployment: the business, its key grains, anything else.
+        var everything = await AllStoredGrainRows();
+
+        Assert.Contains(ApiKeys.Hash(keys.SecretKey), Encoding.UTF8.GetString(await StoredBusinessRow(keys.BusinessId)), StringComparison.Ordinal);
+        StoredSecrets.AssertAbsent(everything, keys.SecretKey);
+        StoredSecrets.AssertAbsent(everything, keys.PublicKey);
+    }
+
+    private async Task<byte[]> StoredBusinessRow(string businessId)
+    {
+        await using var db = Npgsql.NpgsqlDataSource.Create(_api.Host.ConnectionString);
+        await using var command = db.CreateCommand(
+            "SELECT payload_binary FROM orleans_storage WHERE grain_id_extension_string = $1");
+        command.Parameters.Add(new Npgsql.NpgsqlParameter<string> { TypedValue = businessId });
+        return (byte[])(await command.ExecuteScalarAsync())!;
+    }
+
+    private async Task<byte[]> AllStoredGrainRows()
+    {
+        await using var db = Npgsql.NpgsqlDataSource.Create(_api.Host.ConnectionString);
+        await using var command = db.CreateCommand(
+            "SELECT coalesce(payload_binary, ''::bytea) || convert_to(coalesce(grain_id_extension_string, ''), 'UTF8') FROM orleans_storage");
+        await using var reader = await command.ExecuteReaderAsync();
+        var all = new List<byte>();
+        while (await reader.ReadAsync())
+        {
+            all.AddRange((byte[])reader[0]);
+            all.Add(0);
+        }
+
+        Assert.NotEmpty(all);
+        return [.. all];
     }
 
     private static void AssertRefund(JsonNode payment, string status, string paymentId, long amount, string currency)

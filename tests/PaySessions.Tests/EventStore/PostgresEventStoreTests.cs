@@ -111,6 +111,22 @@ public sealed class PostgresEventStoreTests : IAsyncLifetime
         Assert.Equal("Created", Assert.Single(await _store.ReadStreamAsync(stream)).Type);
     }
 
+    [Theory]
+    [InlineData("TRUNCATE session_events")]
+    [InlineData("TRUNCATE session_events, sessions CASCADE")]
+    public async Task Stored_events_can_never_be_truncated(string sql)
+    {
+        var stream = TestSessions.NewId();
+        var created = TestSessions.CreatedEvent(TestSessions.NewBusiness(), "order_1", Now);
+        await _store.AppendAsync(stream, 0, [created], Projection(stream, created, "created", 1));
+
+        await using var command = _db.CreateCommand(sql);
+        var error = await Assert.ThrowsAsync<PostgresException>(() => command.ExecuteNonQueryAsync());
+
+        Assert.Contains("append-only", error.MessageText, StringComparison.Ordinal);
+        Assert.Equal("Created", Assert.Single(await _store.ReadStreamAsync(stream)).Type);
+    }
+
     private static SessionProjection Projection(string stream, Created created, string status, int version) => new(
         stream, created.BusinessId, created.OrderId, created.Customer, status, created.Amount, created.Currency,
         created.OccurredAt, created.ExpiresAt, version);

@@ -59,6 +59,20 @@ public sealed class ApiFixture : IAsyncLifetime
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = orderId });
         return (long)(await command.ExecuteScalarAsync())!;
     }
+
+    /// <summary>
+    /// How many Created events name a business and order id, whatever their stream: a refused
+    /// create must write none, and an order id has one however many creates raced for it.
+    /// </summary>
+    public async Task<long> CreatedEvents(string businessId, string orderId)
+    {
+        await using var db = NpgsqlDataSource.Create(Host.ConnectionString);
+        await using var command = db.CreateCommand(
+            "SELECT count(*) FROM session_events WHERE type = 'Created' AND data->>'business_id' = $1 AND data->>'order_id' = $2");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = businessId });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = orderId });
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
 }
 
 [CollectionDefinition(Name)]

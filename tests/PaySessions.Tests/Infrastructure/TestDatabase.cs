@@ -49,6 +49,16 @@ public static class TestDatabase
 
     public static async Task<NpgsqlDataSource> OpenAsync(string name) => NpgsqlDataSource.Create(await CreateAsync(name));
 
+    /// <summary>
+    /// A PostgreSQL server of the caller's own, for a test that stops it: the run's server is shared
+    /// by tests running in parallel. Its one database is empty; a host migrates it when it starts.
+    /// </summary>
+    public static async Task<OwnServer> StartOwnServerAsync()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), $"{DirectoryPrefix}{Environment.ProcessId}-own-{Guid.NewGuid():N}");
+        return new OwnServer(await LocalPostgres.StartAsync(directory, NullLogger.Instance), directory);
+    }
+
     private static async Task<string> StartAsync()
     {
         var server = Environment.GetEnvironmentVariable("PAYSESSIONS_TEST_DB");
@@ -130,6 +140,50 @@ public static class TestDatabase
         catch (IOException)
         {
             // A temp folder left behind is harmless; the next run uses a new one.
+        }
+    }
+}
+
+/// <summary>
+/// A throwaway PostgreSQL server started for one test, reached through a forwarder so that its
+/// address stays the same when it is stopped and started again; disposing stops it and deletes its data.
+/// </summary>
+public sealed class OwnServer : IAsyncDisposable
+{
+    private readonly string _directory;
+    private readonly TcpForwarder _forwarder;
+    private LocalPostgres _server;
+
+    internal OwnServer(LocalPostgres server, string directory)
+    {
+        _server = server;
+        _directory = directory;
+        _forwarder = new TcpForwarder(new NpgsqlConnectionStringBuilder(server.ConnectionString).Port);
+        ConnectionString = new NpgsqlConnectionStringBuilder(server.ConnectionString) { Host = "127.0.0.1", Port = _forwarder.Port }.ConnectionString;
+    }
+
+    public string ConnectionString { get; }
+
+    public Task StopAsync() => _server.StopAsync(immediate: true);
+
+    /// <summary>Starts the stopped server again on its data (it listens on another port; the forwarder follows).</summary>
+    public async Task StartAgainAsync()
+    {
+        _server = await LocalPostgres.StartAsync(_directory, NullLogger.Instance);
+        _forwarder.Retarget(new NpgsqlConnectionStringBuilder(_server.ConnectionString).Port);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _forwarder.DisposeAsync();
+        await _server.StopAsync(immediate: true);
+        try
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Left for the next run's clean-up of abandoned clusters.
         }
     }
 }

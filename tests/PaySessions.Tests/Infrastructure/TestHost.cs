@@ -41,10 +41,18 @@ public sealed class TestHost : IAsyncDisposable
 
     public IGrainFactory Grains => _app.Services.GetRequiredService<IGrainFactory>();
 
-    public static async Task<TestHost> StartAsync(ClusterIdentity? identity = null, IDictionary<string, string?>? settings = null)
+    /// <param name="identity">The cluster to join; a new one when null.</param>
+    /// <param name="settings">Configuration on top of the test defaults.</param>
+    /// <param name="connectionString">Another PostgreSQL than the run's (a server of the test's own); the identity's database when null.</param>
+    /// <param name="configure">Last changes to the builder, e.g. a logger provider that captures output.</param>
+    public static async Task<TestHost> StartAsync(
+        ClusterIdentity? identity = null,
+        IDictionary<string, string?>? settings = null,
+        string? connectionString = null,
+        Action<WebApplicationBuilder>? configure = null)
     {
         identity ??= ClusterIdentity.New();
-        var connectionString = await TestDatabase.CreateAsync(identity.Database);
+        connectionString ??= await TestDatabase.CreateAsync(identity.Database);
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
             EnvironmentName = Environments.Development,
@@ -68,6 +76,7 @@ public sealed class TestHost : IAsyncDisposable
         }
 
         builder.Configuration.AddInMemoryCollection(configuration);
+        configure?.Invoke(builder);
         var app = PaySessionsHost.Build(builder, connectionString);
         await app.StartAsync();
 
