@@ -41,10 +41,11 @@ public sealed class TestHost : IAsyncDisposable
 
     public IGrainFactory Grains => _app.Services.GetRequiredService<IGrainFactory>();
 
-    public static async Task<TestHost> StartAsync(ClusterIdentity? identity = null, IDictionary<string, string?>? settings = null)
+    /// <param name="connectionString">A database of the caller's own (e.g. on a server it restarts); by default one cloned for the identity.</param>
+    public static async Task<TestHost> StartAsync(ClusterIdentity? identity = null, IDictionary<string, string?>? settings = null, string? connectionString = null)
     {
         identity ??= ClusterIdentity.New();
-        var connectionString = await TestDatabase.CreateAsync(identity.Database);
+        connectionString ??= await TestDatabase.CreateAsync(identity.Database);
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
             EnvironmentName = Environments.Development,
