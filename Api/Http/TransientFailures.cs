@@ -19,15 +19,15 @@ public static class TransientFailures
 
     // Matched by name: the API does not reference Npgsql or Orleans' internal networking types,
     // and an exception that crossed a grain call keeps its type but not always its properties.
-    private static readonly HashSet<string> TransientTypeNames = new(StringComparer.Ordinal)
+    // Orleans' are matched by simple name within its namespaces, which move between versions.
+    private static readonly HashSet<string> TransientOrleansNames = new(StringComparer.Ordinal)
     {
-        "Orleans.Runtime.OrleansMessageRejectionException",
-        "Orleans.Runtime.SiloUnavailableException",
-        "Orleans.Runtime.GatewayTooBusyException",
-        "Orleans.Runtime.Messaging.ConnectionFailedException",
-        "Orleans.Networking.Shared.SocketConnectionException",
-        "Orleans.Runtime.ClientNotAvailableException",
-        "Npgsql.NpgsqlException",
+        "OrleansMessageRejectionException",
+        "SiloUnavailableException",
+        "GatewayTooBusyException",
+        "ConnectionFailedException",
+        "SocketConnectionException",
+        "ClientNotAvailableException",
     };
 
     // PostgreSQL error classes that pass: 08 connection exception, 53 insufficient resources,
@@ -59,17 +59,23 @@ public static class TransientFailures
 
     private static bool IsTransientByName(Exception exception)
     {
-        var name = exception.GetType().FullName ?? "";
-        if (name == "Npgsql.PostgresException")
+        var type = exception.GetType();
+        if (type.Namespace?.StartsWith("Orleans", StringComparison.Ordinal) == true)
+        {
+            return TransientOrleansNames.Contains(type.Name);
+        }
+
+        return type.FullName switch
         {
             // Its message starts with the SQLSTATE ("57P01: terminating connection due to
             // administrator command"), which survives a grain call even where the SqlState field does not.
-            return TransientSqlStates.Any(state => exception.Message.StartsWith(state, StringComparison.Ordinal));
-        }
+            "Npgsql.PostgresException" => TransientSqlStates.Any(state => exception.Message.StartsWith(state, StringComparison.Ordinal)),
 
-        // A plain NpgsqlException is the client failing to reach or keep its connection (refused,
-        // reset, timed out); errors the server reports are PostgresException, handled above.
-        return TransientTypeNames.Contains(name);
+            // A plain NpgsqlException is the client failing to reach or keep its connection
+            // (refused, reset, timed out); errors the server reports are PostgresException.
+            "Npgsql.NpgsqlException" => true,
+            _ => false,
+        };
     }
 
     /// <summary>
