@@ -21,7 +21,7 @@ namespace PaySessions.Tests.Api;
 /// </summary>
 public sealed class HostileRequestTests(HostileRequestTests.Host host) : IClassFixture<HostileRequestTests.Host>
 {
-    private readonly ApiFixture api = host.Api;
+    private readonly ApiFixture _api = host.Api;
 
     /// <summary>
     /// A host of its own: the property presents hundreds of bad keys from one address, which would
@@ -72,7 +72,7 @@ public sealed class HostileRequestTests(HostileRequestTests.Host host) : IClassF
 
         foreach (var body in bodies)
         {
-            var response = await api.Post(path, ApiFixture.DevSecretKey, body);
+            var response = await _api.Post(path, ApiFixture.DevSecretKey, body);
 
             Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
             Assert.Equal(InvalidJson, await response.Content.ReadAsStringAsync());
@@ -96,7 +96,7 @@ public sealed class HostileRequestTests(HostileRequestTests.Host host) : IClassF
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal(InvalidJson, await response.Content.ReadAsStringAsync());
-        Assert.Equal(0, await api.SessionRows(ApiFixture.DevBusiness, orderId));
+        Assert.Equal(0, await _api.SessionRows(ApiFixture.DevBusiness, orderId));
     }
 
     [Fact]
@@ -104,7 +104,7 @@ public sealed class HostileRequestTests(HostileRequestTests.Host host) : IClassF
     {
         var body = Bodies.SeedExample().ToJsonString().Replace("\"metadata\":{", "\"metadata\":{\"pl\\u0061n\":\"basic\",", StringComparison.Ordinal);
 
-        var response = await api.Post("/session", ApiFixture.DevSecretKey, body);
+        var response = await _api.Post("/session", ApiFixture.DevSecretKey, body);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal(InvalidJson, await response.Content.ReadAsStringAsync());
@@ -132,10 +132,10 @@ public sealed class HostileRequestTests(HostileRequestTests.Host host) : IClassF
     [Fact]
     public async Task Unmatched_routes_wrong_methods_and_oversized_requests_answer_a_json_error()
     {
-        var notFound = await api.Get("/nowhere", null);
-        var wrongMethod = await api.Send(HttpMethod.Delete, "/session", ApiFixture.DevSecretKey, null);
-        var longUrl = await api.Get("/session/" + new string('a', 5000), ApiFixture.DevSecretKey);
-        var longHeader = await api.Send(HttpMethod.Get, "/session", null, null, r => r.Headers.TryAddWithoutValidation("X-Filler", new string('h', 20_000)));
+        var notFound = await _api.Get("/nowhere", null);
+        var wrongMethod = await _api.Send(HttpMethod.Delete, "/session", ApiFixture.DevSecretKey, null);
+        var longUrl = await _api.Get("/session/" + new string('a', 5000), ApiFixture.DevSecretKey);
+        var longHeader = await _api.Send(HttpMethod.Get, "/session", null, null, r => r.Headers.TryAddWithoutValidation("X-Filler", new string('h', 20_000)));
 
         Assert.Equal((HttpStatusCode.NotFound, """{"error":"Not found"}"""), (notFound.StatusCode, await notFound.Content.ReadAsStringAsync()));
         Assert.Equal((HttpStatusCode.MethodNotAllowed, """{"error":"Method not allowed"}"""), (wrongMethod.StatusCode, await wrongMethod.Content.ReadAsStringAsync()));
@@ -156,7 +156,7 @@ public sealed class HostileRequestTests(HostileRequestTests.Host host) : IClassF
     public async Task Any_hostile_body_or_header_on_any_endpoint_is_a_documented_4xx_that_writes_nothing()
     {
         var foreignSession = await ForeignSession();
-        var other = await api.NewBusiness("Hostile Bystander");
+        var other = await _api.NewBusiness("Hostile Bystander");
         var routes = Routes();
         Assert.Contains(routes, r => r.Route == "/session" && r.Method == "POST");
         Assert.Contains(routes, r => r.Route == "/session/{id}/pay");
@@ -207,7 +207,7 @@ public sealed class HostileRequestTests(HostileRequestTests.Host host) : IClassF
             }
         }
 
-        using var response = await api.Host.Http.SendAsync(request);
+        using var response = await _api.Host.Http.SendAsync(request);
         var status = (int)response.StatusCode;
         var text = await response.Content.ReadAsStringAsync();
         var media = response.Content.Headers.ContentType?.MediaType;
@@ -253,7 +253,7 @@ public sealed class HostileRequestTests(HostileRequestTests.Host host) : IClassF
 
     private List<(string Method, string Route)> Routes()
     {
-        var endpoints = api.Host.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>();
+        var endpoints = _api.Host.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>();
         var routes = new List<(string, string)>();
         foreach (var endpoint in endpoints)
         {
@@ -327,20 +327,20 @@ public sealed class HostileRequestTests(HostileRequestTests.Host host) : IClassF
     private async Task<string> ForeignSession()
     {
         var id = TestSessions.NewId();
-        var created = await api.Host.Grains.GetGrain<IPaymentSessionGrain>(id).Create(TestSessions.Command(TestSessions.NewBusiness()) with { ClientIp = null });
+        var created = await _api.Host.Grains.GetGrain<IPaymentSessionGrain>(id).Create(TestSessions.Command(TestSessions.NewBusiness()) with { ClientIp = null });
         Assert.True(created.IsCreated);
         return id;
     }
 
     private async Task<string> DevSession()
     {
-        var response = await api.Post("/session", ApiFixture.DevSecretKey, Bodies.SeedExample().ToJsonString());
+        var response = await _api.Post("/session", ApiFixture.DevSecretKey, Bodies.SeedExample().ToJsonString());
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         return (await Bodies.Json(response))["session_id"]!.GetValue<string>();
     }
 
     private async Task<HttpResponseMessage> PostBytes(string path, string? key, byte[] body) =>
-        await api.Send(HttpMethod.Post, path, key, null, request =>
+        await _api.Send(HttpMethod.Post, path, key, null, request =>
         {
             request.Content = new ByteArrayContent(body);
             request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
