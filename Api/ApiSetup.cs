@@ -20,34 +20,21 @@ public static class ApiSetup
 {
     public static IServiceCollection AddPaySessionsApi(this IServiceCollection services, IConfiguration configuration)
     {
-        // MediatR 5.1.0 (the one MediatR that restores here) has no DI package: the mediator, its
-        // ServiceFactory, the behaviours and each handler are registered by hand.
+        // MediatR 5.1.0 (the one MediatR that restores here) has no DI package: the mediator and
+        // its ServiceFactory are registered here; handlers and the owner check by convention.
         services.AddScoped<ServiceFactory>(provider => provider.GetService!);
         services.AddScoped<IMediator, Mediator>();
         services.AddScoped<OwnedSessionAccess>();
         services.AddTransient(typeof(IPipelineBehavior<,>), typeof(RequestLoggingBehavior<,>));
-        AddOwnedSessionCheck<GetSession>(services);
-        AddOwnedSessionCheck<GetSessionEvents>(services);
-        AddOwnedSessionCheck<GetSessionWebhooks>(services);
-        AddOwnedSessionCheck<GetPaymentMethods>(services);
-        AddOwnedSessionCheck<CancelSession>(services);
-        AddOwnedSessionCheck<PaySession>(services);
-        services.AddTransient<IRequestHandler<CreatePayvioxSession, IResult>, CreatePayvioxSessionHandler>();
-        services.AddTransient<IRequestHandler<GetSession, IResult>, GetSessionHandler>();
-        services.AddTransient<IRequestHandler<GetSessionEvents, IResult>, GetSessionEventsHandler>();
-        services.AddTransient<IRequestHandler<CancelSession, IResult>, CancelSessionHandler>();
-        services.AddTransient<IRequestHandler<GetSessionWebhooks, IResult>, GetSessionWebhooksHandler>();
-        services.AddTransient<IRequestHandler<GetPaymentMethods, IResult>, GetPaymentMethodsHandler>();
-        services.AddTransient<IRequestHandler<PaySession, IResult>, PaySessionHandler>();
-        services.AddTransient<IRequestHandler<ReceiveProviderWebhook, IResult>, ReceiveProviderWebhookHandler>();
-        services.AddTransient<IRequestHandler<ShowSandboxCheckout, IResult>, ShowSandboxCheckoutHandler>();
-        services.AddTransient<IRequestHandler<DecideSandboxCheckout, IResult>, DecideSandboxCheckoutHandler>();
+        services.AddTransient(typeof(IPipelineBehavior<,>), typeof(TransientRetryBehavior<,>));
+        RequestConventions.Register(services, typeof(ApiSetup).Assembly);
 
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         services.AddAuthorization();
         services.AddOptions<FailedAuthenticationOptions>().BindConfiguration(FailedAuthenticationOptions.Section);
         services.AddSingleton<FailedAuthenticationLimiter>();
+        services.AddSingleton<RecentlyValidKeys>();
 
         services.AddExceptionHandler<ApiExceptionHandler>();
         services.AddProblemDetails();
@@ -79,16 +66,13 @@ public static class ApiSetup
         return services;
     }
 
-    // Closed registrations: the container does not filter open generics by their constraints.
-    private static void AddOwnedSessionCheck<TRequest>(IServiceCollection services)
-        where TRequest : IOwnedSessionRequest =>
-        services.AddTransient<IPipelineBehavior<TRequest, IResult>, OwnedSessionBehavior<TRequest>>();
-
-    /// <summary>Middleware first (forwarded headers, errors, auth), then the endpoints.</summary>
+    /// <summary>Middleware first (size limits, forwarded headers, errors, auth), then the endpoints.</summary>
     public static WebApplication UsePaySessionsApi(this WebApplication app)
     {
+        app.UseMiddleware<RequestLimits>();
         app.UseForwardedHeaders();
         app.UseExceptionHandler();
+        app.UseStatusCodePages(context => RequestLimits.WriteEmptyError(context.HttpContext));
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapPaySessionsApi();

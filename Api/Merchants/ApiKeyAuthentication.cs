@@ -19,7 +19,8 @@ public sealed class ApiKeyAuthenticationHandler(
     ILoggerFactory loggerFactory,
     UrlEncoder encoder,
     IGrainFactory grains,
-    FailedAuthenticationLimiter failures)
+    FailedAuthenticationLimiter failures,
+    RecentlyValidKeys validKeys)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, loggerFactory, encoder)
 {
     public const string SchemeName = "ApiKey";
@@ -34,39 +35,43 @@ public sealed class ApiKeyAuthenticationHandler(
         }
 
         // An address that keeps presenting keys that do not work is stopped here, before its
-        // made-up keys can each cost a grain activation and a database read.
+        // made-up keys can each cost a grain activation and a database read. A key this process
+        // has recently seen work still passes (and is still checked by its grain below): the
+        // throttle is for guesses, not for the merchant who shares the address.
         var address = Context.Connection.RemoteIpAddress?.ToString() ?? "";
-        if (failures.IsThrottled(address, out var retryAfter))
+        var key = PresentedKey.From(header);
+        if ((key is null || !validKeys.Contains(key.Hash)) && failures.IsThrottled(address, out var retryAfter))
         {
             Context.Items[ThrottledKey] = retryAfter;
             return AuthenticateResult.Fail("Too many failed authentication attempts.");
         }
 
-        var result = await Resolve(header);
-        if (!result.Succeeded)
+        var result = await Resolve(key);
+        if (result.Succeeded)
+        {
+            validKeys.Add(key!.Hash);
+        }
+        else
         {
             failures.Record(address);
+            if (key is not null)
+            {
+                validKeys.Remove(key.Hash);
+            }
         }
 
         return result;
     }
 
-    private async Task<AuthenticateResult> Resolve(string header)
+    private async Task<AuthenticateResult> Resolve(PresentedKey? key)
     {
-        const string bearer = "Bearer ";
-        if (!header.StartsWith(bearer, StringComparison.OrdinalIgnoreCase))
-        {
-            return AuthenticateResult.Fail("Not a bearer credential.");
-        }
-
-        var key = header[bearer.Length..].Trim();
-        if (!ApiKeys.TryParse(key, out var kind, out var mode))
+        if (key is null)
         {
             return AuthenticateResult.Fail("Malformed API key.");
         }
 
-        var owner = await grains.GetGrain<IApiKeyGrain>(ApiKeys.Hash(key)).Resolve();
-        if (owner is null || owner.Kind != kind || owner.Mode != mode)
+        var owner = await TransientFailures.RetryAsync(() => grains.GetGrain<IApiKeyGrain>(key.Hash).Resolve(), Context.RequestAborted);
+        if (owner is null || owner.Kind != key.Kind || owner.Mode != key.Mode)
         {
             return AuthenticateResult.Fail("Unknown or revoked API key.");
         }
@@ -91,6 +96,23 @@ public sealed class ApiKeyAuthenticationHandler(
 
         Response.StatusCode = StatusCodes.Status401Unauthorized;
         await Response.WriteAsJsonAsync(new ApiErrors.ErrorBody("Unauthorized"));
+    }
+}
+
+/// <summary>A well-formed key from a bearer header: its hash (the only form that is kept) and what its prefix says.</summary>
+internal sealed record PresentedKey(string Hash, ApiKeyKind Kind, ApiKeyMode Mode)
+{
+    private const string Bearer = "Bearer ";
+
+    public static PresentedKey? From(string header)
+    {
+        if (!header.StartsWith(Bearer, StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        var key = header[Bearer.Length..].Trim();
+        return ApiKeys.TryParse(key, out var kind, out var mode) ? new PresentedKey(ApiKeys.Hash(key), kind, mode) : null;
     }
 }
 

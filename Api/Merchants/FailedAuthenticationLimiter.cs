@@ -44,3 +44,28 @@ public sealed class FailedAuthenticationLimiter(IOptions<FailedAuthenticationOpt
 
     public void Dispose() => _limiter.Dispose();
 }
+
+/// <summary>
+/// Hashes of keys this process has recently seen resolve to an active key, so a merchant's own
+/// key is never locked out by the failed-authentication throttle of an address it shares with
+/// someone guessing (an office NAT, a shared egress). It only lets such a request past the
+/// throttle: the key grain is still asked every time, so a revoke takes effect at once. Bounded
+/// in entries and in time, so guessing cannot grow it (only working keys are ever added).
+/// </summary>
+public sealed class RecentlyValidKeys : IDisposable
+{
+    public const int Capacity = 10_000;
+
+    public static readonly TimeSpan Lifetime = TimeSpan.FromHours(1);
+
+    private readonly Microsoft.Extensions.Caching.Memory.MemoryCache _hashes = new(new Microsoft.Extensions.Caching.Memory.MemoryCacheOptions { SizeLimit = Capacity });
+
+    public bool Contains(string keyHash) => _hashes.TryGetValue(keyHash, out _);
+
+    public void Add(string keyHash) =>
+        Microsoft.Extensions.Caching.Memory.CacheExtensions.Set(_hashes, keyHash, true, new Microsoft.Extensions.Caching.Memory.MemoryCacheEntryOptions { Size = 1, SlidingExpiration = Lifetime });
+
+    public void Remove(string keyHash) => _hashes.Remove(keyHash);
+
+    public void Dispose() => _hashes.Dispose();
+}

@@ -50,7 +50,7 @@ public static class SandboxCheckoutEndpoints
     }
 }
 
-public sealed record ShowSandboxCheckout(string Reference) : IRequest<IResult>;
+public sealed record ShowSandboxCheckout(string Reference) : IRequest<IResult>, PaySessions.Api.Http.IRetrySafeRequest;
 
 public sealed class ShowSandboxCheckoutHandler(IGrainFactory grains) : IRequestHandler<ShowSandboxCheckout, IResult>
 {

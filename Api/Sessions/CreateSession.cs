@@ -36,7 +36,9 @@ public sealed class CreatePayvioxSessionHandler(IGrainFactory grains) : IRequest
             return ApiErrors.Validation(errors);
         }
 
-        if (await CheckRateLimits(command) is { } limited)
+        // Nothing is written before the session grain's Create, so the steps up to it may be
+        // retried after a transient failure; Create itself is not (it may have committed).
+        if (await TransientFailures.RetryAsync(() => CheckRateLimits(command), cancellationToken) is { } limited)
         {
             return limited;
         }
@@ -44,7 +46,9 @@ public sealed class CreatePayvioxSessionHandler(IGrainFactory grains) : IRequest
         AvailablePaymentMethod? method = null;
         if (paymentMethodId is not null)
         {
-            var available = await grains.GetGrain<IBusinessGrain>(command.BusinessId).GetAvailablePaymentMethods(command.Currency, command.Amount, command.Livemode);
+            var available = await TransientFailures.RetryAsync(
+                () => grains.GetGrain<IBusinessGrain>(command.BusinessId).GetAvailablePaymentMethods(command.Currency, command.Amount, command.Livemode),
+                cancellationToken);
             method = available.FirstOrDefault(m => m.Id == paymentMethodId);
             if (method is null)
             {

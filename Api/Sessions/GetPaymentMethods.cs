@@ -13,7 +13,7 @@ public static class GetPaymentMethodsEndpoint
         mediator.Send(new GetPaymentMethods(Merchant.From(http.User), id), http.RequestAborted);
 }
 
-public sealed record GetPaymentMethods(Merchant Merchant, string SessionId) : IOwnedSessionRequest
+public sealed record GetPaymentMethods(Merchant Merchant, string SessionId) : IOwnedSessionRequest, IRetrySafeRequest
 {
     public bool PublicKeyAllowed => true;
 }

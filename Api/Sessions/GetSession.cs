@@ -13,7 +13,7 @@ public static class GetSessionEndpoint
         mediator.Send(new GetSession(Merchant.From(http.User), id), http.RequestAborted);
 }
 
-public sealed record GetSession(Merchant Merchant, string SessionId) : IOwnedSessionRequest;
+public sealed record GetSession(Merchant Merchant, string SessionId) : IOwnedSessionRequest, IRetrySafeRequest;
 
 /// <summary>Shows the snapshot the ownership check already read: no second call to the grain.</summary>
 public sealed class GetSessionHandler(OwnedSessionAccess access) : IRequestHandler<GetSession, IResult>

@@ -14,7 +14,7 @@ public static class GetSessionEventsEndpoint
         mediator.Send(new GetSessionEvents(Merchant.From(http.User), id), http.RequestAborted);
 }
 
-public sealed record GetSessionEvents(Merchant Merchant, string SessionId) : IOwnedSessionRequest;
+public sealed record GetSessionEvents(Merchant Merchant, string SessionId) : IOwnedSessionRequest, IRetrySafeRequest;
 
 public sealed class GetSessionEventsHandler(IGrainFactory grains) : IRequestHandler<GetSessionEvents, IResult>
 {

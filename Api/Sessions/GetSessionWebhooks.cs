@@ -13,7 +13,7 @@ public static class GetSessionWebhooksEndpoint
         mediator.Send(new GetSessionWebhooks(Merchant.From(http.User), id), http.RequestAborted);
 }
 
-public sealed record GetSessionWebhooks(Merchant Merchant, string SessionId) : IOwnedSessionRequest;
+public sealed record GetSessionWebhooks(Merchant Merchant, string SessionId) : IOwnedSessionRequest, IRetrySafeRequest;
 
 public sealed class GetSessionWebhooksHandler(IGrainFactory grains) : IRequestHandler<GetSessionWebhooks, IResult>
 {

@@ -22,6 +22,16 @@ public static class ReceiveProviderWebhookEndpoint
             return RequestBody.TooLarge();
         }
 
+        // The provider's reader is strict about shape, not about encoding: bytes that are not
+        // JSON every reader can decode (invalid UTF-8, lone surrogates) are refused here, signed or not.
+        using (var document = WellFormedJson.TryParse(body))
+        {
+            if (document is null)
+            {
+                return ApiErrors.Error(StatusCodes.Status400BadRequest, "Malformed webhook");
+            }
+        }
+
         var signature = http.Request.Headers[SignatureHeader].ToString();
         return await mediator.Send(new ReceiveProviderWebhook(provider, signature, body.ToArray()), http.RequestAborted);
     }

@@ -159,14 +159,14 @@ public sealed class CreateSessionTests(ApiFixture api)
     }
 
     [Fact]
-    public async Task A_lone_surrogate_is_not_a_string_that_can_be_stored()
+    public async Task A_lone_surrogate_in_a_value_makes_the_body_invalid_json()
     {
         var body = Bodies.SeedExample().ToJsonString().Replace("\"customer_", "\"\\ud800customer_", StringComparison.Ordinal);
 
         var response = await api.Post("/session", ApiFixture.DevSecretKey, body);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Equal("""{"customer":["The customer field must be a string."]}""", await response.Content.ReadAsStringAsync());
+        Assert.Equal("""{"body":["The request body must be valid JSON."]}""", await response.Content.ReadAsStringAsync());
     }
 
     [Fact]

@@ -59,7 +59,8 @@ public sealed class RateLimitTests : IAsyncLifetime
         }
 
         var throttled = await Attempt("sk_test_madeup90000000000000000");
-        var evenWithAGoodKey = await Attempt(ApiFixture.DevSecretKey);
+        var neverSeenHere = await _api.NewBusiness("Unseen Ltd");
+        var evenWithAGoodKeyNotYetSeen = await Attempt(neverSeenHere.SecretKey);
         var elsewhere = await _api.Post("/session", ApiFixture.DevSecretKey, Bodies.SeedExample().ToJsonString());
 
         Assert.All(failures, status => Assert.Equal(HttpStatusCode.Unauthorized, status));
@@ -68,8 +69,39 @@ public sealed class RateLimitTests : IAsyncLifetime
         Assert.Equal("rate_limit_exceeded", json["error"]!.GetValue<string>());
         Assert.Equal("ip", json["type"]!.GetValue<string>());
         Assert.Equal(json["retry_after"]!.GetValue<int>().ToString(System.Globalization.CultureInfo.InvariantCulture), throttled.Headers.GetValues("Retry-After").Single());
-        Assert.Equal(HttpStatusCode.TooManyRequests, evenWithAGoodKey.StatusCode);
+        Assert.Equal(HttpStatusCode.TooManyRequests, evenWithAGoodKeyNotYetSeen.StatusCode);
         Assert.Equal(HttpStatusCode.Created, elsewhere.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_key_known_to_work_is_not_locked_out_by_its_addresss_throttle_and_a_revoke_still_takes_effect_at_once()
+    {
+        var address = $"198.18.1.{Random.Shared.Next(1, 250)}";
+        var merchant = await _api.NewBusiness("Shared Office Ltd");
+        Task<HttpResponseMessage> Attempt(string key) => _api.Send(HttpMethod.Post, "/session", key, Bodies.SeedExample().ToJsonString(),
+            request => request.Headers.Add("X-Forwarded-For", address));
+
+        var first = await Attempt(merchant.SecretKey);
+        var guesses = new List<HttpStatusCode>();
+        for (var i = 0; i < 4; i++)
+        {
+            guesses.Add((await Attempt($"sk_test_guess{i}00000000000000000")).StatusCode);
+        }
+
+        var merchantAgain = await Attempt(merchant.SecretKey);
+        var anotherGuess = await Attempt("sk_test_guess900000000000000000");
+        await _api.Host.Grains.GetGrain<PaySessions.Grains.Merchants.IBusinessGrain>(merchant.BusinessId)
+            .RevokeKey(PaySessions.Grains.Merchants.ApiKeys.Hash(merchant.SecretKey));
+        var revoked = await Attempt(merchant.SecretKey);
+        var revokedAgain = await Attempt(merchant.SecretKey);
+
+        Assert.Equal(HttpStatusCode.Created, first.StatusCode);
+        Assert.Equal([HttpStatusCode.Unauthorized, HttpStatusCode.Unauthorized, HttpStatusCode.Unauthorized, HttpStatusCode.TooManyRequests], guesses);
+        Assert.Equal(HttpStatusCode.Created, merchantAgain.StatusCode);
+        Assert.Equal(HttpStatusCode.TooManyRequests, anotherGuess.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, revoked.StatusCode);
+        Assert.Equal("""{"error":"Unauthorized"}""", await revoked.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.TooManyRequests, revokedAgain.StatusCode);
     }
 
     [Fact]

@@ -23,4 +23,7 @@ public static class Bodies
     /// <summary>The field-error body as a plain dictionary, for exact comparison.</summary>
     public static async Task<Dictionary<string, string[]>> Errors(HttpResponseMessage response) =>
         JsonSerializer.Deserialize<Dictionary<string, string[]>>(await response.Content.ReadAsStringAsync())!;
+
+    public static string ParseSessionId(string createdBody) =>
+        System.Text.Json.Nodes.JsonNode.Parse(createdBody)!["session_id"]!.GetValue<string>();
 }

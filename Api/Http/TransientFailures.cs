@@ -1,0 +1,119 @@
+using System.Net.Sockets;
+using MediatR;
+using Microsoft.AspNetCore.Http;
+
+namespace PaySessions.Api.Http;
+
+/// <summary>
+/// Failures that say "not now" rather than "wrong": PostgreSQL restarting or unreachable, a silo
+/// that just died, a grain call that timed out. They are answered 503 with <c>Retry-After</c>,
+/// never 500, and requests that are safe to repeat are retried a few times first.
+/// </summary>
+public static class TransientFailures
+{
+    /// <summary>Seconds a client is asked to wait after a 503.</summary>
+    public const int RetryAfterSeconds = 1;
+
+    /// <summary>Tries in all, for a request that is safe to repeat.</summary>
+    public const int MaxAttempts = 3;
+
+    // Matched by name: the API does not reference Npgsql or Orleans' internal networking types,
+    // and an exception that crossed a grain call keeps its type but not always its properties.
+    // Orleans' are matched by simple name within its namespaces, which move between versions.
+    private static readonly HashSet<string> TransientOrleansNames = new(StringComparer.Ordinal)
+    {
+        "OrleansMessageRejectionException",
+        "SiloUnavailableException",
+        "GatewayTooBusyException",
+        "ConnectionFailedException",
+        "SocketConnectionException",
+        "ClientNotAvailableException",
+    };
+
+    // PostgreSQL error classes that pass: 08 connection exception, 53 insufficient resources,
+    // 57P01-57P03 shutdown and cannot-connect-now, 40001/40P01 serialization and deadlock.
+    private static readonly string[] TransientSqlStates = ["08", "53", "57P01", "57P02", "57P03", "40001", "40P01"];
+
+    /// <summary>True when <paramref name="exception"/>, or anything it wraps, is a transient failure.</summary>
+    public static bool IsTransient(Exception exception) => IsTransient(exception, depth: 0);
+
+    private static bool IsTransient(Exception? exception, int depth)
+    {
+        if (exception is null || depth > 16)
+        {
+            return false;
+        }
+
+        if (exception is TimeoutException or SocketException || IsTransientByName(exception))
+        {
+            return true;
+        }
+
+        if (exception is AggregateException aggregate)
+        {
+            return aggregate.InnerExceptions.Any(inner => IsTransient(inner, depth + 1));
+        }
+
+        return IsTransient(exception.InnerException, depth + 1);
+    }
+
+    private static bool IsTransientByName(Exception exception)
+    {
+        var type = exception.GetType();
+        if (type.Namespace?.StartsWith("Orleans", StringComparison.Ordinal) == true)
+        {
+            return TransientOrleansNames.Contains(type.Name);
+        }
+
+        return type.FullName switch
+        {
+            // Its message starts with the SQLSTATE ("57P01: terminating connection due to
+            // administrator command"), which survives a grain call even where the SqlState field does not.
+            "Npgsql.PostgresException" => TransientSqlStates.Any(state => exception.Message.StartsWith(state, StringComparison.Ordinal)),
+
+            // A plain NpgsqlException is the client failing to reach or keep its connection
+            // (refused, reset, timed out); errors the server reports are PostgresException.
+            "Npgsql.NpgsqlException" => true,
+            _ => false,
+        };
+    }
+
+    /// <summary>
+    /// Runs <paramref name="action"/>, trying again (at most <see cref="MaxAttempts"/> in all, a
+    /// short pause between) when it fails transiently. Only for work that is safe to repeat:
+    /// reads, and steps before anything is written.
+    /// </summary>
+    public static async Task<T> RetryAsync<T>(Func<Task<T>> action, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await action();
+            }
+            catch (Exception e) when (attempt < MaxAttempts && IsTransient(e) && !cancellationToken.IsCancellationRequested)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt), cancellationToken);
+            }
+        }
+    }
+
+    public static Task Write(HttpContext context)
+    {
+        context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+        context.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return context.Response.WriteAsJsonAsync(new ApiErrors.ErrorBody("Service unavailable"));
+    }
+}
+
+/// <summary>A request that only reads, so it may be sent again after a transient failure.</summary>
+public interface IRetrySafeRequest;
+
+/// <summary>Retries <see cref="IRetrySafeRequest"/>s that fail transiently; others pass through untouched.</summary>
+public sealed class TransientRetryBehavior<TRequest, TResponse> : IPipelineBehavior<TRequest, TResponse>
+{
+    public Task<TResponse> Handle(TRequest request, CancellationToken cancellationToken, RequestHandlerDelegate<TResponse> next) =>
+        request is IRetrySafeRequest
+            ? TransientFailures.RetryAsync(() => next(), cancellationToken)
+            : next();
+}
