@@ -30,7 +30,8 @@ public sealed partial class PaymentSessionGrain(
     ILogger<PaymentSessionGrain> logger)
     : JournaledGrain<PaymentSessionState, PaymentSessionEvent>,
       IPaymentSessionGrain,
-      ICustomStorageInterface<PaymentSessionState, PaymentSessionEvent>
+      ICustomStorageInterface<PaymentSessionState, PaymentSessionEvent>,
+      IIncomingGrainCallFilter
 {
     // A conditional append is refused only when another writer moved the log first; deciding again
     // from the fresh state settles it. More conflicts than this in a row mean something is wrong.
@@ -43,22 +44,53 @@ public sealed partial class PaymentSessionGrain(
     // adaptor's next read so that it need not fetch rows it already holds.
     private KeyValuePair<int, PaymentSessionState>? _handoff;
 
+    // True until this activation has read its stream (or written its first event itself): the
+    // adaptor's read on activation is answered from memory (an empty log) and the real read waits
+    // for the first call that needs it (see Invoke and Create).
+    private bool _readDeferred = true;
+
     // The session's one payment initiation in flight, held in memory only: if the activation is
     // lost, the next initiation starts the same attempt again with the same derived key.
     private Initiation? _initiation;
 
     private string SessionId => this.GetPrimaryKeyString();
 
+    // JournaledGrain waits for a read here; this grain reads when a call needs it (see Invoke).
+    public override Task OnActivateAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>
+    /// Loads the stream before any call but Create. Create on an activation that has not read yet
+    /// goes ahead without reading (a new id, almost always) and reads only when the answer needs it.
+    /// </summary>
+    public async Task Invoke(IIncomingGrainCallContext context)
+    {
+        if (_readDeferred && !IsCreate(context))
+        {
+            await LoadStream();
+        }
+
+        await context.Invoke();
+    }
+
     public async Task<CreateSessionResult> Create(CreateSession command)
     {
+        var now = clock.GetUtcNow();
+        var expiresAt = command.ExpiresAt ?? now + options.Value.Expiry;
+        var problem = MoneyRules.Check(command, now, expiresAt);
+
+        // An existing session is answered as such before the command is judged: an invalid
+        // command needs the stream read to tell which answer is due.
+        if (problem is not null && _readDeferred)
+        {
+            await LoadStream();
+        }
+
         if (State.Exists)
         {
             return CreateSessionResult.Rejected(CreateSessionRejection.SessionExists, "The session already exists.");
         }
 
-        var now = clock.GetUtcNow();
-        var expiresAt = command.ExpiresAt ?? now + options.Value.Expiry;
-        if (MoneyRules.Check(command, now, expiresAt) is { } problem)
+        if (problem is not null)
         {
             return CreateSessionResult.Rejected(CreateSessionRejection.Invalid, problem);
         }
@@ -88,22 +120,49 @@ public sealed partial class PaymentSessionGrain(
         // Created is appended here rather than raised through the log adaptor: it is the one
         // event another stream can refuse (order id unique per business), and the adaptor retries
         // a refused write until it lands, which would turn a duplicate order into a hang.
+        // When the stream was not read, version 0 is an assumption the database checks: the
+        // append conflicts if the id has any event.
         var result = await store.AppendAsync(SessionId, 0, [created], Project(next, 1));
         switch (result)
         {
             case AppendResult.Appended:
+                // What was just written is handed to the adaptor as its state: no read back.
                 _log = [ToRecord(1, created)];
                 _handoff = new(1, next);
                 await RefreshNow();
                 return CreateSessionResult.Ok(Snapshot());
+            case AppendResult.DuplicateOrderId when _readDeferred:
+                // Not read yet: an id that exists is still answered as SessionExists, as it is
+                // when the stream was read first.
+                await LoadStream();
+                return State.Exists
+                    ? CreateSessionResult.Rejected(CreateSessionRejection.SessionExists, "The session already exists.")
+                    : DuplicateOrder(command);
             case AppendResult.DuplicateOrderId:
-                LogDuplicateOrder(logger, command.BusinessId);
-                return CreateSessionResult.Rejected(CreateSessionRejection.DuplicateOrderId, "The order id has already been taken.");
+                return DuplicateOrder(command);
             default:
-                await RefreshNow();
+                await LoadStream();
                 return CreateSessionResult.Rejected(CreateSessionRejection.SessionExists, "The session already exists.");
         }
     }
+
+    private CreateSessionResult DuplicateOrder(CreateSession command)
+    {
+        LogDuplicateOrder(logger, command.BusinessId);
+        return CreateSessionResult.Rejected(CreateSessionRejection.DuplicateOrderId, "The order id has already been taken.");
+    }
+
+    // Reads the stream now, whatever the adaptor holds (the first real read of a deferred activation).
+    private Task LoadStream()
+    {
+        _readDeferred = false;
+        return RefreshNow();
+    }
+
+    private static bool IsCreate(IIncomingGrainCallContext context) =>
+        context.InterfaceMethod is { } method
+        && method.DeclaringType == typeof(IPaymentSessionGrain)
+        && method.Name == nameof(IPaymentSessionGrain.Create);
 
     public async Task<PaymentSessionSnapshot?> GetSnapshot()
     {
@@ -315,7 +374,15 @@ public sealed partial class PaymentSessionGrain(
         if (_handoff is { } handoff)
         {
             _handoff = null;
+            _readDeferred = false;
             return handoff;
+        }
+
+        // The read the adaptor makes on activation: nothing is fetched until a call needs it, so
+        // the view stays what it is (the empty log of a new activation).
+        if (_readDeferred)
+        {
+            return new(Version, State);
         }
 
         var stored = await store.ReadStreamAsync(SessionId);

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Orleans.Configuration;
 using Orleans.TestingHost;
+using PaySessions.Grains.EventStore;
 using PaySessions.Grains.Merchants;
 using PaySessions.Silo.Hosting;
 
@@ -13,7 +14,7 @@ namespace PaySessions.Tests.Infrastructure;
 /// starting). Grains store their events, state and reminders in its own database; the sandbox
 /// provider is configured, one business has both sandbox methods, and the clock is a fake the
 /// tests move. Tests of the collection run one after another, so moving the clock is safe; they
-/// use fresh keys.
+/// use fresh keys. Its event store is the real one, counted (<see cref="CountingEventStore"/>).
 /// </summary>
 public sealed class SessionClusterFixture : IAsyncLifetime
 {
@@ -69,6 +70,10 @@ public sealed class SessionClusterFixture : IAsyncLifetime
             var connectionString = siloBuilder.Configuration[ConnectionStringKey]
                 ?? throw new InvalidOperationException("The test cluster has no connection string.");
             siloBuilder.Services.AddSingleton<TimeProvider>(Clock);
+
+            // The real store behind a tally of its calls, so tests can see which calls reach it.
+            siloBuilder.Services.AddSingleton<PostgresEventStore>(services => ActivatorUtilities.CreateInstance<PostgresEventStore>(services));
+            siloBuilder.Services.AddSingleton<IEventStore>(services => new CountingEventStore(services.GetRequiredService<PostgresEventStore>()));
             siloBuilder.AddPaySessionsGrains(connectionString);
             siloBuilder.Services.Configure<GrainCollectionOptions>(options => options.CollectionQuantum = TimeSpan.FromSeconds(1));
         }
