@@ -110,6 +110,121 @@ app.MapGet("/session/{id}", async (string id, HttpRequest request, NpgsqlDataSou
     });
 });
 
+// Pay with the sandbox: one transaction moves the session to payment_initiated (event, projection,
+// provider reference). The reference is derived from the session and method, keyed with the sandbox secret.
+var sandboxSecret = app.Configuration["Baseline:SandboxSecret"] ?? "whsec_sandbox_development_only_0000";
+var methods = "sandbox_card sandbox_wallet".Split(' ').ToFrozenSet(StringComparer.Ordinal);
+var publicBaseUrl = app.Configuration["Baseline:PublicBaseUrl"] ?? "http://127.0.0.1";
+
+app.MapPost("/session/{id}/pay", async (string id, HttpRequest request, NpgsqlDataSource db) =>
+{
+    if (keys.Find(request.Headers.Authorization.ToString()) is not { } businessId)
+    {
+        return Results.Json(new { error = "Unauthorized" }, statusCode: 401);
+    }
+
+    string? method;
+    try
+    {
+        using var document = await JsonDocument.ParseAsync(request.Body);
+        method = document.RootElement.ValueKind == JsonValueKind.Object
+            && document.RootElement.TryGetProperty("paymentMethodId", out var value) && value.ValueKind == JsonValueKind.String
+            ? value.GetString() : null;
+    }
+    catch (JsonException)
+    {
+        return Results.Json(new Dictionary<string, string[]> { ["body"] = ["The request body must be valid JSON."] }, statusCode: 400);
+    }
+
+    if (method is null || !methods.Contains(method))
+    {
+        return Results.Json(new { error = "Payment method not found" }, statusCode: 400);
+    }
+
+    // Derived as the service derives it (first attempt of this method), so sign.py can sign its webhook ahead.
+    var attempt = "att_" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{id}/1/{method}")))[..32];
+    var reference = "sbx_" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(sandboxSecret), Encoding.UTF8.GetBytes(attempt)))[..24];
+    await using var connection = await db.OpenConnectionAsync();
+    await using var transaction = await connection.BeginTransactionAsync();
+    var session = await Sessions.Lock(connection, transaction, id, businessId);
+    if (session is null)
+    {
+        return Results.Json(new { error = "Session not found" }, statusCode: 404);
+    }
+
+    if (session.Value.Status != "created")
+    {
+        return Results.Json(new { error = "Session cannot be paid" }, statusCode: 409);
+    }
+
+    var data = JsonSerializer.Serialize(new Dictionary<string, object>
+    {
+        ["payment_method_id"] = method, ["provider"] = "sandbox", ["provider_reference"] = reference,
+        ["amount"] = session.Value.Amount, ["currency"] = session.Value.Currency,
+    });
+    await Sessions.Append(connection, transaction, id, session.Value.Version + 1, "PaymentInitiated", data, "payment_initiated",
+        ("INSERT INTO provider_references (provider, reference, session_id) VALUES ('sandbox', $1, $2)", [reference, id]));
+    await transaction.CommitAsync();
+    return Results.Json(new { session_id = id, redirect_url = $"{publicBaseUrl}/sandbox/checkout/{reference}" });
+});
+
+// The provider's webhook: the signature (t=…,v1=hex HMAC-SHA256 of "t.body") checked in constant
+// time, the reference looked up, and the session completed in one transaction.
+app.MapPost("/webhooks/sandbox", async (HttpRequest request, NpgsqlDataSource db) =>
+{
+    using var buffer = new MemoryStream();
+    await request.Body.CopyToAsync(buffer);
+    var body = buffer.ToArray();
+    if (!Signature.Verify(request.Headers["Webhook-Signature"].ToString(), sandboxSecret, body, DateTimeOffset.UtcNow))
+    {
+        return Results.Json(new { error = "Invalid signature" }, statusCode: 401);
+    }
+
+    string reference;
+    long amount;
+    string currency;
+    try
+    {
+        using var document = JsonDocument.Parse(body);
+        var root = document.RootElement;
+        reference = root.GetProperty("reference").GetString() ?? "";
+        amount = root.GetProperty("amount").GetInt64();
+        currency = root.GetProperty("currency").GetString() ?? "";
+        if (root.GetProperty("type").GetString() != "payment.succeeded")
+        {
+            return Results.Json(new { error = "Malformed webhook" }, statusCode: 400);
+        }
+    }
+    catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+    {
+        return Results.Json(new { error = "Malformed webhook" }, statusCode: 400);
+    }
+
+    await using var connection = await db.OpenConnectionAsync();
+    await using var transaction = await connection.BeginTransactionAsync();
+    string? sessionId;
+    await using (var find = new NpgsqlCommand("SELECT session_id FROM provider_references WHERE provider = 'sandbox' AND reference = $1", connection, transaction))
+    {
+        find.Parameters.Add(new NpgsqlParameter { Value = reference });
+        sessionId = await find.ExecuteScalarAsync() as string;
+    }
+
+    var session = sessionId is null ? null : await Sessions.Lock(connection, transaction, sessionId, businessId: null);
+    if (sessionId is null || session is null)
+    {
+        return Results.Json(new { error = "Unknown payment reference" }, statusCode: 404);
+    }
+
+    if (session.Value.Status == "payment_initiated" && session.Value.Amount == amount && session.Value.Currency == currency)
+    {
+        var data = JsonSerializer.Serialize(new Dictionary<string, object> { ["provider_reference"] = reference, ["amount"] = amount, ["currency"] = currency });
+        await Sessions.Append(connection, transaction, sessionId, session.Value.Version + 1, "Completed", data, "completed");
+        await transaction.CommitAsync();
+    }
+
+    return Results.Json(new { received = true });
+});
+
 await app.RunAsync();
 
 static NpgsqlBatchCommand Command(string sql, params object[] values)
@@ -354,5 +469,87 @@ internal sealed record CreateBody(
         }
 
         return items;
+    }
+}
+
+/// <summary>The session row read under a lock, and one event appended with its projection update.</summary>
+internal static class Sessions
+{
+    public static async Task<(int Version, string Status, long Amount, string Currency)?> Lock(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, string id, string? businessId)
+    {
+        await using var command = new NpgsqlCommand(
+            "SELECT version, status, amount, currency FROM sessions WHERE session_id = $1 AND ($2::text IS NULL OR business_id = $2) FOR UPDATE",
+            connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter { Value = id });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)businessId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        await using var reader = await command.ExecuteReaderAsync();
+        return await reader.ReadAsync() ? (reader.GetInt32(0), reader.GetString(1), reader.GetInt64(2), reader.GetString(3)) : null;
+    }
+
+    public static async Task Append(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, string id, int version, string type, string data, string status,
+        params (string Sql, object[] Values)[] more)
+    {
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        batch.BatchCommands.Add(With(
+            "INSERT INTO session_events (stream_id, version, event_id, type, data, occurred_at) VALUES ($1, $2, $3, $4, $5::json, now())",
+            id, version, Guid.NewGuid(), type, data));
+        batch.BatchCommands.Add(With("UPDATE sessions SET status = $2, version = $3, updated_at = now() WHERE session_id = $1", id, status, version));
+        foreach (var (sql, values) in more)
+        {
+            batch.BatchCommands.Add(With(sql, values));
+        }
+
+        await batch.ExecuteNonQueryAsync();
+    }
+
+    private static NpgsqlBatchCommand With(string sql, params object[] values)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        foreach (var value in values)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = value });
+        }
+
+        return command;
+    }
+}
+
+/// <summary>The webhook signature scheme: <c>t=&lt;unix seconds&gt;,v1=&lt;hex HMAC-SHA256(secret, "t.body")&gt;</c>, 5 minutes' tolerance.</summary>
+internal static class Signature
+{
+    public static bool Verify(string header, string secret, byte[] body, DateTimeOffset now)
+    {
+        string? timestamp = null;
+        string? given = null;
+        foreach (var part in header.Split(','))
+        {
+            if (part.StartsWith("t=", StringComparison.Ordinal))
+            {
+                timestamp = part[2..];
+            }
+            else if (part.StartsWith("v1=", StringComparison.Ordinal))
+            {
+                given = part[3..];
+            }
+        }
+
+        if (timestamp is null || given is not { Length: 64 } || !long.TryParse(timestamp, out var seconds)
+            || Math.Abs(now.ToUnixTimeSeconds() - seconds) > 300)
+        {
+            return false;
+        }
+
+        var signed = Encoding.UTF8.GetBytes(timestamp + ".").Concat(body).ToArray();
+        var expected = HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), signed);
+        try
+        {
+            return CryptographicOperations.FixedTimeEquals(Convert.FromHexString(given), expected);
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
     }
 }
