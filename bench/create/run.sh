@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Create and read, PaySessions versus a plain ASP.NET Core + Npgsql service, side by side in one run.
+# Create, read and pay-plus-webhook, PaySessions versus a plain ASP.NET Core + Npgsql service, side by side in one run.
 # Starts a throwaway PostgreSQL (two databases), the service as the README runs it
 # (`dotnet run -c Release --project Silo`, Development) and the baseline in bench/create/Baseline,
 # drives both with wrk at 1, 16 and 64 connections, and prints one markdown table.
