@@ -105,13 +105,13 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable, IDisposa
     /// </summary>
     public Func<EventStoreBatch, Task>? BeforeCommit { get; init; }
 
-    /// <summary>Transactions the writer has finished, committed or failed.</summary>
+    /// <summary>Transactions the writer has started (each holds one batch).</summary>
     public long Batches => Interlocked.Read(ref _batches);
 
-    /// <summary>Appends the writer has finished, in any outcome.</summary>
+    /// <summary>Appends the writer has taken into batches.</summary>
     public long Appends => Interlocked.Read(ref _appends);
 
-    /// <summary>How many appends the most recent batch held.</summary>
+    /// <summary>How many appends the most recent batch holds.</summary>
     public int LastBatchSize => Volatile.Read(ref _lastBatchSize);
 
     /// <summary>Appends waiting for the writer.</summary>
@@ -207,6 +207,12 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable, IDisposa
                 continue;
             }
 
+            // Counted before any append of the batch is answered, so whoever sees an answer sees
+            // the batch that gave it.
+            Interlocked.Increment(ref _batches);
+            Interlocked.Add(ref _appends, batch.Count);
+            Volatile.Write(ref _lastBatchSize, batch.Count);
+            BatchSizes.Record(batch.Count);
             try
             {
                 await WriteBatchAsync(batch);
@@ -217,13 +223,6 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable, IDisposa
                 {
                     append.Fail(e);
                 }
-            }
-            finally
-            {
-                Interlocked.Increment(ref _batches);
-                Interlocked.Add(ref _appends, batch.Count);
-                Volatile.Write(ref _lastBatchSize, batch.Count);
-                BatchSizes.Record(batch.Count);
             }
         }
     }
