@@ -16,9 +16,10 @@ public sealed class EventStoreOptions
 
     /// <summary>
     /// How long a batch that already holds two or more appends may wait for more before it is
-    /// written. Zero (the default) writes whatever is waiting as soon as the previous commit is done.
+    /// written (default 1 ms). An append with nobody else waiting never waits; zero writes whatever
+    /// is waiting as soon as the previous commit is done.
     /// </summary>
-    public TimeSpan MaxBatchWait { get; set; } = TimeSpan.Zero;
+    public TimeSpan MaxBatchWait { get; set; } = TimeSpan.FromMilliseconds(1);
 
     /// <summary>Appends that may wait for the writer; past this, a new append waits for room.</summary>
     public int QueueCapacity { get; set; } = 4096;
