@@ -200,7 +200,7 @@ public sealed class GroupCommitTests : IAsyncLifetime
     [Fact]
     public async Task An_append_alone_is_written_at_once_in_a_batch_of_one_however_long_the_batch_wait()
     {
-        await using var patient = Store(new EventStoreOptions { MaxBatchSize = 64, MaxBatchWait = Timeout.InfiniteTimeSpan });
+        await using var patient = Store(new EventStoreOptions { MaxBatchSize = 64, MaxBatchWait = TimeSpan.FromHours(1) });
         var stream = TestSessions.NewId();
         var created = TestSessions.CreatedEvent(TestSessions.NewBusiness(), "order_1", Now);
 
@@ -215,7 +215,7 @@ public sealed class GroupCommitTests : IAsyncLifetime
     public async Task A_full_batch_is_written_without_waiting_for_the_batch_wait()
     {
         var gate = new BatchGate();
-        await using var patient = Store(new EventStoreOptions { MaxBatchSize = 3, MaxBatchWait = Timeout.InfiniteTimeSpan }, gate);
+        await using var patient = Store(new EventStoreOptions { MaxBatchSize = 3, MaxBatchWait = TimeSpan.FromHours(1) }, gate);
         var business = TestSessions.NewBusiness();
         var streams = Enumerable.Range(0, 3).Select(_ => TestSessions.NewId()).ToArray();
         var created = streams.Select((_, i) => TestSessions.CreatedEvent(business, $"order_{i}", Now)).ToArray();
