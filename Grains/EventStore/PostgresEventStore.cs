@@ -1,3 +1,6 @@
+using System.Diagnostics.Metrics;
+using System.Threading.Channels;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
 using PaySessions.Grains.Sessions.Events;
@@ -7,12 +10,23 @@ namespace PaySessions.Grains.EventStore;
 
 /// <summary>
 /// Event rows in <c>session_events</c> (append-only: a trigger refuses UPDATE and DELETE) and the
-/// <c>sessions</c> projection (plus the provider-reference index for PaymentInitiated), written by
-/// one batch in one implicit transaction: a single round trip, and PostgreSQL rolls back every
-/// statement of the batch when any one fails.
+/// <c>sessions</c> projection (plus the provider-reference index for PaymentInitiated and the
+/// webhook outbox), written with group commit: appends queue for one writer, which commits every
+/// append waiting (up to <see cref="EventStoreOptions.MaxBatchSize"/>) in one transaction. Each
+/// append sits behind a savepoint of its own, so a refused append (version or order id taken)
+/// rolls back alone and its neighbours commit. An append's task completes only once the
+/// transaction holding it has committed; when the commit or the connection fails, every append
+/// of the batch fails with that exception and none of their rows remain.
 /// </summary>
-public sealed class PostgresEventStore(NpgsqlDataSource dataSource) : IEventStore
+public sealed class PostgresEventStore : IEventStore, IAsyncDisposable, IDisposable
 {
+    /// <summary>The meter the writer reports batch sizes on.</summary>
+    public const string MeterName = "PaySessions.EventStore";
+
+    private static readonly Meter Meter = new(MeterName);
+    private static readonly Histogram<int> BatchSizes = Meter.CreateHistogram<int>(
+        "paysessions.event_store.batch_size", unit: "{append}", description: "Appends committed (or failed) together in one transaction.");
+
     private const string UniqueViolation = "23505";
     private const string StreamVersionKey = "session_events_pkey";
     private const string EventIdKey = "session_events_event_id_key";
@@ -60,9 +74,52 @@ public sealed class PostgresEventStore(NpgsqlDataSource dataSource) : IEventStor
         FROM unnest($2::uuid[], $3::text[], $4::text[], $5::int[], $6::text[]) AS w(event_id, business_id, type, sequence, payload)
         """;
 
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly EventStoreOptions _options;
+    private readonly Channel<PendingAppend> _queue;
+    private readonly Task _writer;
+    private long _batches;
+    private long _appends;
+    private int _lastBatchSize;
+
+    public PostgresEventStore(NpgsqlDataSource dataSource)
+        : this(dataSource, Options.Create(new EventStoreOptions()))
+    {
+    }
+
+    public PostgresEventStore(NpgsqlDataSource dataSource, IOptions<EventStoreOptions> options)
+    {
+        _dataSource = dataSource;
+        _options = options.Value;
+        _queue = Channel.CreateBounded<PendingAppend>(new BoundedChannelOptions(_options.QueueCapacity)
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+        _writer = Task.Run(WriteLoopAsync);
+    }
+
+    /// <summary>
+    /// Called with each batch just before its commit (for a batch of one, before its single round
+    /// trip, which commits it). A seam for tests that break the connection mid-batch.
+    /// </summary>
+    public Func<EventStoreBatch, Task>? BeforeCommit { get; init; }
+
+    /// <summary>Transactions the writer has started (each holds one batch).</summary>
+    public long Batches => Interlocked.Read(ref _batches);
+
+    /// <summary>Appends the writer has taken into batches.</summary>
+    public long Appends => Interlocked.Read(ref _appends);
+
+    /// <summary>How many appends the most recent batch holds.</summary>
+    public int LastBatchSize => Volatile.Read(ref _lastBatchSize);
+
+    /// <summary>Appends waiting for the writer.</summary>
+    public int Pending => _queue.Reader.Count;
+
     public async Task<IReadOnlyList<StoredEvent>> ReadStreamAsync(string streamId, CancellationToken cancellationToken = default)
     {
-        await using var command = dataSource.CreateCommand(ReadSql);
+        await using var command = _dataSource.CreateCommand(ReadSql);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = streamId });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
 
@@ -91,6 +148,259 @@ public sealed class PostgresEventStore(NpgsqlDataSource dataSource) : IEventStor
             return AppendResult.Appended;
         }
 
+        var append = new PendingAppend(streamId, expectedVersion, events, projection, webhooks, cancellationToken);
+        try
+        {
+            await _queue.Writer.WriteAsync(append, cancellationToken);
+        }
+        catch (ChannelClosedException e)
+        {
+            throw new ObjectDisposedException(nameof(PostgresEventStore), e);
+        }
+
+        return await append.Result;
+    }
+
+    /// <summary>Stops taking appends, writes those already queued, and waits for the writer.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await _writer;
+    }
+
+    public void Dispose()
+    {
+        _queue.Writer.TryComplete();
+        _writer.GetAwaiter().GetResult();
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        var reader = _queue.Reader;
+        var batch = new List<PendingAppend>(_options.MaxBatchSize);
+        while (await reader.WaitToReadAsync())
+        {
+            batch.Clear();
+            Take(reader, batch);
+
+            // Only when others are already waiting is it worth waiting a little for more: an
+            // append alone goes out at once.
+            if (batch.Count > 1 && batch.Count < _options.MaxBatchSize && _options.MaxBatchWait > TimeSpan.Zero)
+            {
+                using var wait = new CancellationTokenSource(_options.MaxBatchWait);
+                try
+                {
+                    while (batch.Count < _options.MaxBatchSize && await reader.WaitToReadAsync(wait.Token))
+                    {
+                        Take(reader, batch);
+                    }
+                }
+                catch (OperationCanceledException) when (wait.IsCancellationRequested)
+                {
+                    // The wait is over: write what there is.
+                }
+            }
+
+            batch.RemoveAll(a => a.CancellationToken.IsCancellationRequested && a.Cancel());
+            if (batch.Count == 0)
+            {
+                continue;
+            }
+
+            // Counted before any append of the batch is answered, so whoever sees an answer sees
+            // the batch that gave it.
+            Interlocked.Increment(ref _batches);
+            Interlocked.Add(ref _appends, batch.Count);
+            Volatile.Write(ref _lastBatchSize, batch.Count);
+            BatchSizes.Record(batch.Count);
+            try
+            {
+                await WriteBatchAsync(batch);
+            }
+            catch (Exception e)
+            {
+                foreach (var append in batch)
+                {
+                    append.Fail(e);
+                }
+            }
+        }
+    }
+
+    private void Take(ChannelReader<PendingAppend> reader, List<PendingAppend> batch)
+    {
+        while (batch.Count < _options.MaxBatchSize && reader.TryRead(out var append))
+        {
+            batch.Add(append);
+        }
+    }
+
+    private async Task WriteBatchAsync(List<PendingAppend> batch)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync();
+        if (batch.Count == 1)
+        {
+            await WriteAloneAsync(connection, batch[0]);
+            return;
+        }
+
+        // The outcome of each append is decided inside the transaction, but told only after the
+        // commit: an append whose neighbours' commit failed must not be acknowledged.
+        var outcomes = new AppendResult?[batch.Count];
+        var failures = new Exception?[batch.Count];
+        await using (var transaction = await connection.BeginTransactionAsync())
+        {
+            var next = 0;
+            while (next < batch.Count)
+            {
+                // Each append sits between its own savepoint and its release, followed by a
+                // marker that reports it done: after an error, the last marker read names the
+                // append before the one that failed.
+                await using var command = new NpgsqlBatch(connection, transaction);
+                for (var i = next; i < batch.Count; i++)
+                {
+                    command.BatchCommands.Add(new NpgsqlBatchCommand($"SAVEPOINT append_{i}"));
+                    foreach (var statement in Statements(batch[i]))
+                    {
+                        command.BatchCommands.Add(statement);
+                    }
+
+                    command.BatchCommands.Add(new NpgsqlBatchCommand($"RELEASE SAVEPOINT append_{i}"));
+                    command.BatchCommands.Add(new NpgsqlBatchCommand($"SELECT {i}"));
+                }
+
+                var done = next - 1;
+                try
+                {
+                    await using (var reader = await command.ExecuteReaderAsync())
+                    {
+                        do
+                        {
+                            while (reader.FieldCount > 0 && await reader.ReadAsync())
+                            {
+                                done = reader.GetInt32(0);
+                            }
+                        }
+                        while (await reader.NextResultAsync());
+                    }
+
+                    for (var i = next; i < batch.Count; i++)
+                    {
+                        outcomes[i] = AppendResult.Appended;
+                    }
+
+                    next = batch.Count;
+                }
+                catch (PostgresException e) when (connection.State == System.Data.ConnectionState.Open)
+                {
+                    // Appends before the failed one stand (their savepoints were released); the
+                    // failed one goes back to its savepoint, and the rest are sent again.
+                    var refused = done + 1;
+                    for (var i = next; i < refused; i++)
+                    {
+                        outcomes[i] = AppendResult.Appended;
+                    }
+
+                    await using (var rollback = new NpgsqlCommand($"ROLLBACK TO SAVEPOINT append_{refused}", connection, transaction))
+                    {
+                        await rollback.ExecuteNonQueryAsync();
+                    }
+
+                    var result = await RefusalOf(e, batch[refused], connection, transaction);
+                    if (result is { } known)
+                    {
+                        outcomes[refused] = known;
+                    }
+                    else
+                    {
+                        failures[refused] = e;
+                    }
+
+                    next = refused + 1;
+                }
+            }
+
+            if (BeforeCommit is { } hook)
+            {
+                await hook(new EventStoreBatch(batch.Count, connection.ProcessID));
+            }
+
+            await transaction.CommitAsync();
+        }
+
+        for (var i = 0; i < batch.Count; i++)
+        {
+            if (failures[i] is { } failure)
+            {
+                batch[i].Fail(failure);
+            }
+            else
+            {
+                batch[i].Complete(outcomes[i]!.Value);
+            }
+        }
+    }
+
+    /// <summary>One append, one round trip: the statements run in one implicit transaction.</summary>
+    private async Task WriteAloneAsync(NpgsqlConnection connection, PendingAppend append)
+    {
+        await using var command = new NpgsqlBatch(connection);
+        foreach (var statement in Statements(append))
+        {
+            command.BatchCommands.Add(statement);
+        }
+
+        if (BeforeCommit is { } hook)
+        {
+            await hook(new EventStoreBatch(1, connection.ProcessID));
+        }
+
+        try
+        {
+            await command.ExecuteNonQueryAsync();
+        }
+        catch (PostgresException e) when (connection.State == System.Data.ConnectionState.Open)
+        {
+            if (await RefusalOf(e, append, connection, transaction: null) is not { } refusal)
+            {
+                throw;
+            }
+
+            append.Complete(refusal);
+            return;
+        }
+
+        append.Complete(AppendResult.Appended);
+    }
+
+    /// <summary>
+    /// What a failed append's error means: a typed refusal (order id or version taken), or null
+    /// for any other error, which the caller sees as an exception. Runs on the batch's connection,
+    /// so it sees appends earlier in the same transaction.
+    /// </summary>
+    private static async Task<AppendResult?> RefusalOf(PostgresException e, PendingAppend append, NpgsqlConnection connection, NpgsqlTransaction? transaction)
+    {
+        if (e.SqlState != UniqueViolation)
+        {
+            return null;
+        }
+
+        return e.ConstraintName switch
+        {
+            OrderIdKey => AppendResult.DuplicateOrderId,
+
+            // Either another writer took this version, or this very batch was committed by an
+            // earlier try whose answer was lost. Only the stored event ids can tell which.
+            StreamVersionKey or EventIdKey => await WasAlreadyAppended(append, connection, transaction)
+                ? AppendResult.Appended
+                : AppendResult.VersionConflict,
+            _ => null,
+        };
+    }
+
+    private static IEnumerable<NpgsqlBatchCommand> Statements(PendingAppend append)
+    {
+        var (streamId, expectedVersion, events, projection, webhooks) = (append.StreamId, append.ExpectedVersion, append.Events, append.Projection, append.Webhooks);
         var count = events.Count;
         var versions = new int[count];
         var ids = new Guid[count];
@@ -106,9 +416,6 @@ public sealed class PostgresEventStore(NpgsqlDataSource dataSource) : IEventStor
             times[i] = events[i].OccurredAt.UtcDateTime;
         }
 
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var batch = new NpgsqlBatch(connection);
-
         var insert = new NpgsqlBatchCommand(InsertEventsSql);
         insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = streamId });
         insert.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = versions });
@@ -116,7 +423,7 @@ public sealed class PostgresEventStore(NpgsqlDataSource dataSource) : IEventStor
         insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = types });
         insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = data });
         insert.Parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = times, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
-        batch.BatchCommands.Add(insert);
+        yield return insert;
 
         var upsert = new NpgsqlBatchCommand(UpsertProjectionSql);
         upsert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = projection.SessionId });
@@ -130,7 +437,7 @@ public sealed class PostgresEventStore(NpgsqlDataSource dataSource) : IEventStor
         upsert.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = projection.ExpiresAt.UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz });
         upsert.Parameters.Add(new NpgsqlParameter<int> { TypedValue = projection.Version });
         upsert.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = projection.Livemode });
-        batch.BatchCommands.Add(upsert);
+        yield return upsert;
 
         var initiated = events.OfType<PaymentInitiated>().ToArray();
         if (initiated.Length > 0)
@@ -139,7 +446,7 @@ public sealed class PostgresEventStore(NpgsqlDataSource dataSource) : IEventStor
             index.Parameters.Add(new NpgsqlParameter<string> { TypedValue = streamId });
             index.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. initiated.Select(e => e.Provider)] });
             index.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. initiated.Select(e => e.ProviderReference)] });
-            batch.BatchCommands.Add(index);
+            yield return index;
         }
 
         if (webhooks is { Count: > 0 })
@@ -151,41 +458,24 @@ public sealed class PostgresEventStore(NpgsqlDataSource dataSource) : IEventStor
             outbox.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. webhooks.Select(w => w.Type)] });
             outbox.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = [.. webhooks.Select(w => w.Sequence)] });
             outbox.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. webhooks.Select(w => w.Payload)] });
-            batch.BatchCommands.Add(outbox);
-        }
-
-        try
-        {
-            await batch.ExecuteNonQueryAsync(cancellationToken);
-            return AppendResult.Appended;
-        }
-        catch (PostgresException e) when (e.SqlState == UniqueViolation && e.ConstraintName == OrderIdKey)
-        {
-            return AppendResult.DuplicateOrderId;
-        }
-        catch (PostgresException e) when (e.SqlState == UniqueViolation && e.ConstraintName is StreamVersionKey or EventIdKey)
-        {
-            // Either another writer took this version, or this very batch was committed by an
-            // earlier try whose answer was lost. Only the stored event ids can tell which.
-            return await WasAlreadyAppended(streamId, expectedVersion, ids, cancellationToken)
-                ? AppendResult.Appended
-                : AppendResult.VersionConflict;
+            yield return outbox;
         }
     }
 
-    private async Task<bool> WasAlreadyAppended(string streamId, int expectedVersion, Guid[] ids, CancellationToken cancellationToken)
+    private static async Task<bool> WasAlreadyAppended(PendingAppend append, NpgsqlConnection connection, NpgsqlTransaction? transaction)
     {
-        await using var command = dataSource.CreateCommand(
-            "SELECT event_id FROM session_events WHERE stream_id = $1 AND version > $2 ORDER BY version LIMIT $3");
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = streamId });
-        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = expectedVersion });
-        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = ids.Length });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(
+            "SELECT event_id FROM session_events WHERE stream_id = $1 AND version > $2 ORDER BY version LIMIT $3", connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = append.StreamId });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = append.ExpectedVersion });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = append.Events.Count });
+        await using var reader = await command.ExecuteReaderAsync();
 
+        var ids = append.Events;
         var i = 0;
-        while (await reader.ReadAsync(cancellationToken))
+        while (await reader.ReadAsync())
         {
-            if (i >= ids.Length || reader.GetGuid(0) != ids[i])
+            if (i >= ids.Count || reader.GetGuid(0) != ids[i].EventId)
             {
                 return false;
             }
@@ -193,6 +483,40 @@ public sealed class PostgresEventStore(NpgsqlDataSource dataSource) : IEventStor
             i++;
         }
 
-        return i == ids.Length;
+        return i == ids.Count;
+    }
+
+    private sealed class PendingAppend(
+        string streamId,
+        int expectedVersion,
+        IReadOnlyList<PaymentSessionEvent> events,
+        SessionProjection projection,
+        IReadOnlyList<OutboundWebhook>? webhooks,
+        CancellationToken cancellationToken)
+    {
+        private readonly TaskCompletionSource<AppendResult> _result = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public string StreamId => streamId;
+
+        public int ExpectedVersion => expectedVersion;
+
+        public IReadOnlyList<PaymentSessionEvent> Events => events;
+
+        public SessionProjection Projection => projection;
+
+        public IReadOnlyList<OutboundWebhook>? Webhooks => webhooks;
+
+        public CancellationToken CancellationToken => cancellationToken;
+
+        public Task<AppendResult> Result => _result.Task;
+
+        public void Complete(AppendResult result) => _result.TrySetResult(result);
+
+        public void Fail(Exception exception) => _result.TrySetException(exception);
+
+        public bool Cancel() => _result.TrySetCanceled(cancellationToken);
     }
 }
+
+/// <summary>A batch about to commit: how many appends it holds and the PostgreSQL backend writing it.</summary>
+public sealed record EventStoreBatch(int Size, int BackendProcessId);

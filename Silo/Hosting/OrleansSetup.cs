@@ -42,6 +42,8 @@ public static class OrleansSetup
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(_ => NpgsqlDataSource.Create(connectionString));
         services.TryAddSingleton<IEventStore, PostgresEventStore>();
+        services.AddOptions<EventStoreOptions>().BindConfiguration(EventStoreOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<EventStoreOptions>, EventStoreOptionsValidator>();
         services.TryAddSingleton<ISessionIndex, PostgresSessionIndex>();
         services.TryAddSingleton<IBusinessDirectory, PostgresBusinessDirectory>();
         services.TryAddSingleton<PaymentProviders>();

@@ -14,10 +14,15 @@ public sealed class PostgresEventStoreTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _db = await TestDatabase.OpenAsync("event_store_tests");
-        _store = new PostgresEventStore(_db);
+        // Disposed in DisposeAsync (xunit's IAsyncLifetime, which CA1001 does not know).
+        _store = StoreOn(_db);
     }
 
-    public async Task DisposeAsync() => await _db.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        await _store.DisposeAsync();
+        await _db.DisposeAsync();
+    }
 
     [Fact]
     public async Task Appended_events_read_back_in_order_with_their_stored_names()
@@ -126,6 +131,8 @@ public sealed class PostgresEventStoreTests : IAsyncLifetime
         Assert.Contains("append-only", error.MessageText, StringComparison.Ordinal);
         Assert.Equal("Created", Assert.Single(await _store.ReadStreamAsync(stream)).Type);
     }
+
+    private static PostgresEventStore StoreOn(NpgsqlDataSource db) => new(db);
 
     private static SessionProjection Projection(string stream, Created created, string status, int version) => new(
         stream, created.BusinessId, created.OrderId, created.Customer, status, created.Amount, created.Currency,
