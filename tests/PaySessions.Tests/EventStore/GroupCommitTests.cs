@@ -194,7 +194,10 @@ public sealed class GroupCommitTests : IAsyncLifetime
         _gate.OnBatch = null;
         var retries = await Task.WhenAll(streams.Select((s, i) => _store.AppendAsync(s, 0, [created[i]], Projection(s, created[i], "created", 1))));
         Assert.All(retries, r => Assert.Equal(AppendResult.Appended, r));
-        Assert.All(streams, s => Assert.Single(_store.ReadStreamAsync(s).Result));
+        foreach (var stream in streams)
+        {
+            Assert.Single(await _store.ReadStreamAsync(stream));
+        }
     }
 
     [Fact]
