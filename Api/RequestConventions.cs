@@ -18,10 +18,10 @@ public static class RequestConventions
     public static void Register(IServiceCollection services, Assembly assembly)
     {
         Check(assembly);
-        var types = assembly.GetTypes().Where(t => t is { IsClass: true, IsAbstract: false, IsGenericTypeDefinition: false }).ToList();
+        var types = ConcreteClasses(assembly);
         foreach (var handler in types)
         {
-            foreach (var contract in handler.GetInterfaces().Where(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IRequestHandler<,>)))
+            foreach (var contract in HandlerContracts(handler))
             {
                 services.AddTransient(contract, handler);
             }
@@ -41,12 +41,8 @@ public static class RequestConventions
     /// </summary>
     public static void Check(Assembly assembly)
     {
-        var types = assembly.GetTypes().Where(t => t is { IsClass: true, IsAbstract: false, IsGenericTypeDefinition: false }).ToList();
-        var handled = types
-            .SelectMany(t => t.GetInterfaces())
-            .Where(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IRequestHandler<,>))
-            .Select(i => i.GetGenericArguments()[0])
-            .ToHashSet();
+        var types = ConcreteClasses(assembly);
+        var handled = types.SelectMany(HandlerContracts).Select(i => i.GetGenericArguments()[0]).ToHashSet();
         var problems = new List<string>();
         foreach (var request in types.Where(IsRequest))
         {
@@ -66,6 +62,12 @@ public static class RequestConventions
             throw new InvalidOperationException(string.Join("; ", problems) + ".");
         }
     }
+
+    private static List<Type> ConcreteClasses(Assembly assembly) =>
+        [.. assembly.GetTypes().Where(t => t is { IsClass: true, IsAbstract: false, IsGenericTypeDefinition: false })];
+
+    private static IEnumerable<Type> HandlerContracts(Type type) =>
+        type.GetInterfaces().Where(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IRequestHandler<,>));
 
     private static bool IsRequest(Type type) =>
         type.GetInterfaces().Any(i => i == typeof(MediatR.IRequest) || (i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IRequest<>)));

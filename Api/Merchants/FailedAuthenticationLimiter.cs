@@ -1,4 +1,5 @@
 using System.Threading.RateLimiting;
+using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
 
 namespace PaySessions.Api.Merchants;
@@ -58,12 +59,12 @@ public sealed class RecentlyValidKeys : IDisposable
 
     public static readonly TimeSpan Lifetime = TimeSpan.FromHours(1);
 
-    private readonly Microsoft.Extensions.Caching.Memory.MemoryCache _hashes = new(new Microsoft.Extensions.Caching.Memory.MemoryCacheOptions { SizeLimit = Capacity });
+    private readonly MemoryCache _hashes = new(new MemoryCacheOptions { SizeLimit = Capacity });
 
     public bool Contains(string keyHash) => _hashes.TryGetValue(keyHash, out _);
 
     public void Add(string keyHash) =>
-        Microsoft.Extensions.Caching.Memory.CacheExtensions.Set(_hashes, keyHash, true, new Microsoft.Extensions.Caching.Memory.MemoryCacheEntryOptions { Size = 1, SlidingExpiration = Lifetime });
+        _hashes.Set(keyHash, true, new MemoryCacheEntryOptions { Size = 1, SlidingExpiration = Lifetime });
 
     public void Remove(string keyHash) => _hashes.Remove(keyHash);
 

@@ -55,8 +55,7 @@ public sealed class PaymentMethodCatalog(IOptions<PaymentMethodCatalogOptions> o
     }
 
     /// <summary>Whether the catalogue has a method with this id (configured provider or not).</summary>
-    public bool Lists(string methodId) =>
-        options.Value.Methods.Any(m => string.Equals(m.Id, methodId, StringComparison.Ordinal));
+    public bool Lists(string methodId) => Find(methodId) is not null;
 
     /// <summary>
     /// Why <paramref name="methodId"/> cannot be enabled for a business (one sentence), or null
@@ -64,8 +63,7 @@ public sealed class PaymentMethodCatalog(IOptions<PaymentMethodCatalogOptions> o
     /// </summary>
     public string? RefusalToEnable(string methodId)
     {
-        var method = options.Value.Methods.FirstOrDefault(m => string.Equals(m.Id, methodId, StringComparison.Ordinal));
-        if (method is null)
+        if (Find(methodId) is not { } method)
         {
             return $"Unknown payment method '{methodId}': it is not in the catalogue ({PaymentMethodCatalogOptions.Section}).";
         }
@@ -74,6 +72,9 @@ public sealed class PaymentMethodCatalog(IOptions<PaymentMethodCatalogOptions> o
             ? null
             : $"Payment method '{methodId}' cannot be enabled: its provider '{method.Provider}' is not configured ({PaymentProvidersOptions.Section}:{method.Provider}).";
     }
+
+    private PaymentMethodOptions? Find(string methodId) =>
+        options.Value.Methods.FirstOrDefault(m => string.Equals(m.Id, methodId, StringComparison.Ordinal));
 
     private static bool Fits(PaymentMethodOptions method, string currency, long amount) =>
         (method.Currencies.Count == 0 || method.Currencies.Contains(currency, StringComparer.OrdinalIgnoreCase))
