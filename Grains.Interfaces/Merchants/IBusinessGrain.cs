@@ -72,6 +72,64 @@ public interface IBusinessGrain : IGrainWithStringKey
     /// <summary>Revokes one of this business's keys; false when the key is not one of them.</summary>
     [Alias("RevokeKey")]
     Task<bool> RevokeKey(string keyHash);
+
+    /// <summary>
+    /// Creates this business as a sub-account of <paramref name="parentBusinessId"/>, or returns it
+    /// unchanged when it already is one of that parent. Refused, changing nothing, when the parent
+    /// is not registered, is itself a sub-account (sub-accounts are one level deep), is this
+    /// business, or when this business already exists with another parent or none.
+    /// </summary>
+    [Alias("RegisterSubAccount")]
+    Task<SubAccountRegistration> RegisterSubAccount(string name, string parentBusinessId);
+
+    /// <summary>
+    /// Called by a new sub-account on its parent, after the sub-account recorded its parent: the
+    /// parent checks the record and adds the id to the set it acts for. The refusal, or null.
+    /// </summary>
+    [Alias("AdoptSubAccount")]
+    Task<string?> AdoptSubAccount(string subAccountId);
+
+    /// <summary>
+    /// Whether this business may act for <paramref name="businessId"/>: itself, or one of its
+    /// sub-accounts. Answered from memory.
+    /// </summary>
+    [Alias("ActsFor")]
+    Task<bool> ActsFor(string businessId);
+
+    /// <summary>
+    /// The business a request of this business acts as, given its <c>for-user-id</c> header
+    /// (<paramref name="forUserId"/>; null or empty: this business itself). Answered from memory,
+    /// no database read: the hot path of every request that carries the header.
+    /// </summary>
+    [Alias("ResolveActingBusiness")]
+    Task<ActingBusiness> ResolveActingBusiness(string? forUserId);
+
+    /// <summary>
+    /// Which payment channels (the channel codes of the catalogue) this business has enabled that
+    /// fit a session of this currency, amount, type and mode, and which of the requested codes
+    /// are not among them (in the order asked, for INVALID_PAYMENT_CHANNEL's message).
+    /// </summary>
+    [Alias("CheckPaymentChannels")]
+    Task<PaymentChannelCheck> CheckPaymentChannels(PaymentChannelQuery query);
+
+    /// <summary>
+    /// Issues a new callback token (sent to the merchant as <c>x-callback-token</c> on webhooks of
+    /// the Xendit-style dialect), returned here once and stored only encrypted; the previous token
+    /// is no longer sent. Refused when the business is not registered.
+    /// </summary>
+    [Alias("RotateCallbackToken")]
+    Task<CallbackTokenIssue> RotateCallbackToken();
+
+    /// <summary>Sets the callback token to one the caller already holds (the Development business).</summary>
+    [Alias("ImportCallbackToken")]
+    Task<CallbackTokenIssue> ImportCallbackToken(string token);
+
+    /// <summary>
+    /// The callback token as stored, encrypted by the secret protector (the webhook dispatcher
+    /// decrypts it just before sending); null when the business has none.
+    /// </summary>
+    [Alias("GetProtectedCallbackToken")]
+    Task<string?> GetProtectedCallbackToken();
 }
 
 [GenerateSerializer]
@@ -81,7 +139,62 @@ public sealed record BusinessProfile(
     [property: Id(1)] string Name,
     [property: Id(2)] DateTimeOffset CreatedAt,
     [property: Id(3)] IReadOnlyList<ApiKeySummary> Keys,
-    [property: Id(4)] IReadOnlyList<string> EnabledPaymentMethods);
+    [property: Id(4)] IReadOnlyList<string> EnabledPaymentMethods,
+    [property: Id(5)] string? ParentBusinessId = null,
+    [property: Id(6)] IReadOnlyList<string>? SubAccounts = null,
+    [property: Id(7)] bool HasCallbackToken = false);
+
+/// <summary>A new or existing sub-account, or (not accepted) why not.</summary>
+[GenerateSerializer]
+[Alias("PaySessions.SubAccountRegistration")]
+public sealed record SubAccountRegistration(
+    [property: Id(0)] bool Accepted,
+    [property: Id(1)] BusinessProfile? Profile,
+    [property: Id(2)] string? Error);
+
+/// <summary>
+/// The business a request acts as: the caller itself or one of its sub-accounts. When
+/// <see cref="Allowed"/> is false the caller named a business it does not own (or none that
+/// exists), and <see cref="BusinessId"/> is the caller's own id.
+/// </summary>
+[GenerateSerializer]
+[Alias("PaySessions.ActingBusiness")]
+public sealed record ActingBusiness(
+    [property: Id(0)] bool Allowed,
+    [property: Id(1)] string BusinessId);
+
+/// <summary>A session's figures, and the channel codes the merchant asked for (empty: any).</summary>
+[GenerateSerializer]
+[Alias("PaySessions.PaymentChannelQuery")]
+public sealed record PaymentChannelQuery(
+    [property: Id(0)] string Currency,
+    [property: Id(1)] long Amount,
+    [property: Id(2)] bool Livemode,
+    [property: Id(3)] Sessions.SessionType SessionType,
+    [property: Id(4)] IReadOnlyList<string> Requested);
+
+/// <summary>
+/// <see cref="Available"/>: the enabled methods that fit, narrowed to the requested codes when
+/// any were asked for. <see cref="Unavailable"/>: requested codes that are not among the fitting
+/// methods (unknown, not enabled, or not for this session), each once, in the order asked.
+/// </summary>
+[GenerateSerializer]
+[Alias("PaySessions.PaymentChannelCheck")]
+public sealed record PaymentChannelCheck(
+    [property: Id(0)] IReadOnlyList<Sessions.AvailablePaymentMethod> Available,
+    [property: Id(1)] IReadOnlyList<string> Unavailable)
+{
+    /// <summary>The distinct channel codes of <see cref="Available"/>, in catalogue order.</summary>
+    public IReadOnlyList<string> Channels => [.. Available.Select(m => m.ChannelCode).Distinct(StringComparer.Ordinal)];
+}
+
+/// <summary>A callback token, shown once; or (not accepted) why none was issued.</summary>
+[GenerateSerializer]
+[Alias("PaySessions.CallbackTokenIssue")]
+public sealed record CallbackTokenIssue(
+    [property: Id(0)] bool Accepted,
+    [property: Id(1)] string? Token,
+    [property: Id(2)] string? Error);
 
 /// <summary>The business's enabled methods after a change, or (not accepted) as they stay and why.</summary>
 [GenerateSerializer]
@@ -120,4 +233,5 @@ public sealed record WebhookConfiguration(
 [Alias("PaySessions.WebhookTarget")]
 public sealed record WebhookTarget(
     [property: Id(0)] string Url,
-    [property: Id(1)] string ProtectedSecret);
+    [property: Id(1)] string ProtectedSecret,
+    [property: Id(2)] string? ProtectedCallbackToken = null);

@@ -49,6 +49,10 @@ public sealed record CreateSession
     /// <summary>The mode of the key that asked (false: test, the default): live sessions use live providers only, test sessions test ones.</summary>
     [Id(12)]
     public bool Livemode { get; init; }
+
+    /// <summary>The Xendit-style facts; required with <see cref="SessionDialect.Xendit"/>, null otherwise.</summary>
+    [Id(13)]
+    public XenditSessionDetails? Xendit { get; init; }
 }
 
 /// <summary>Why a create was refused. Nothing was appended in either case.</summary>

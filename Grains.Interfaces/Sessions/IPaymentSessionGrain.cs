@@ -1,7 +1,8 @@
 namespace PaySessions.Grains.Sessions;
 
 /// <summary>
-/// One payment session, keyed by its session id (32 lowercase hex characters). The grain is
+/// One payment session, keyed by its session id (32 lowercase hex characters, or <c>ps-</c> and 24
+/// for a Xendit-style session: see <see cref="SessionIds"/>). The grain is
 /// the only writer of the session's event log and decides every transition.
 /// </summary>
 [Alias("PaySessions.IPaymentSessionGrain")]

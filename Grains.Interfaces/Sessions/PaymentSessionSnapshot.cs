@@ -75,6 +75,10 @@ public sealed record PaymentSessionSnapshot
     [Id(21)]
     public bool Livemode { get; init; }
 
+    /// <summary>The Xendit-style facts of a session created through that dialect; null otherwise.</summary>
+    [Id(22)]
+    public XenditSessionDetails? Xendit { get; init; }
+
     /// <summary>Successes reported after the session ended (LatePaymentReceived), oldest first.</summary>
     [Id(30)]
     public IReadOnlyList<ReportedPayment> LatePayments { get; init; } = [];

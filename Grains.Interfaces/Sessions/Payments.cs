@@ -121,14 +121,19 @@ public sealed record TransitionResult(
     public static TransitionResult Refused(string error, PaymentSessionSnapshot? session) => new(false, error, session);
 }
 
-/// <summary>A payment method a customer can use for a session.</summary>
+/// <summary>
+/// A payment method a customer can use for a session. <see cref="ChannelCode"/> is the name a
+/// Xendit-style merchant uses for it (<c>CARDS</c>, <c>OVO</c>, <c>SANDBOX_CARD</c>, …) in
+/// <c>allowed_payment_channels</c>; several methods may share one.
+/// </summary>
 [GenerateSerializer]
 [Alias("PaySessions.AvailablePaymentMethod")]
 public sealed record AvailablePaymentMethod(
     [property: Id(0)] string Id,
     [property: Id(1)] string Name,
     [property: Id(2)] string Provider,
-    [property: Id(3)] PaymentMethodKind Kind);
+    [property: Id(3)] PaymentMethodKind Kind,
+    [property: Id(4)] string ChannelCode = "");
 
 public enum PaymentMethodKind
 {

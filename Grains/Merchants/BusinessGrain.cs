@@ -23,6 +23,13 @@ public sealed class BusinessGrain(
     // 32 characters of 62 symbols: about 190 random bits per key.
     private const int KeyRandomLength = 32;
 
+    // 48 characters of 62 symbols: about 285 random bits, a length Xendit-style merchants expect.
+    private const int CallbackTokenLength = 48;
+
+    // The businesses this one may act for (itself and its sub-accounts), built from the record
+    // on first use and rebuilt when the record changes: for-user-id is answered from memory.
+    private HashSet<string>? _actsFor;
+
     private string BusinessId => this.GetPrimaryKeyString();
 
     public async Task<BusinessProfile> Register(string name)
@@ -38,6 +45,131 @@ public sealed class BusinessGrain(
         // between the two writes is mended by the next call instead of hiding the business.
         await directory.AddAsync(BusinessId, record.State.CreatedAt);
         return Profile();
+    }
+
+    public async Task<SubAccountRegistration> RegisterSubAccount(string name, string parentBusinessId)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentException.ThrowIfNullOrWhiteSpace(parentBusinessId);
+        if (string.Equals(parentBusinessId, BusinessId, StringComparison.Ordinal))
+        {
+            return new SubAccountRegistration(false, null, "A business cannot be its own sub-account.");
+        }
+
+        if (record.RecordExists)
+        {
+            // A business's parent is fixed when it is created: an existing business with another
+            // parent, or none, stays what it is. The same parent again mends listing and adoption.
+            if (!string.Equals(record.State.ParentBusinessId, parentBusinessId, StringComparison.Ordinal))
+            {
+                return new SubAccountRegistration(false, null, record.State.ParentBusinessId is { } other
+                    ? $"Business {BusinessId} is already a sub-account of {other}."
+                    : $"Business {BusinessId} already exists and is not a sub-account.");
+            }
+        }
+        else
+        {
+            // One level deep: a parent that is itself a sub-account is refused. A business's parent
+            // never changes once it exists, so the answer cannot go stale before this one is listed.
+            var parent = await grains.GetGrain<IBusinessGrain>(parentBusinessId).GetProfile();
+            if (parent is null)
+            {
+                return new SubAccountRegistration(false, null, $"Business {parentBusinessId} is not registered.");
+            }
+
+            if (parent.ParentBusinessId is { } grandparent)
+            {
+                return new SubAccountRegistration(
+                    false, null, $"Business {parentBusinessId} is itself a sub-account of {grandparent}: sub-accounts are one level deep.");
+            }
+
+            record.State = new BusinessRecord { Name = name.Trim(), CreatedAt = clock.GetUtcNow(), ParentBusinessId = parentBusinessId };
+            await record.WriteStateAsync();
+        }
+
+        // The sub-account is recorded (grain, then listed with its parent) before the parent learns
+        // of it: a failure in between leaves a sub-account its parent cannot act for yet (safe),
+        // and running this again finishes the job.
+        await directory.AddAsync(BusinessId, record.State.CreatedAt, parentBusinessId);
+        if (await grains.GetGrain<IBusinessGrain>(parentBusinessId).AdoptSubAccount(BusinessId) is { } refused)
+        {
+            return new SubAccountRegistration(false, null, refused);
+        }
+
+        return new SubAccountRegistration(true, Profile(), null);
+    }
+
+    public async Task<string?> AdoptSubAccount(string subAccountId)
+    {
+        if (!record.RecordExists)
+        {
+            return $"Business {BusinessId} is not registered.";
+        }
+
+        if (record.State.ParentBusinessId is { } parent)
+        {
+            return $"Business {BusinessId} is itself a sub-account of {parent}: sub-accounts are one level deep.";
+        }
+
+        if (ActingSet().Contains(subAccountId))
+        {
+            return null;
+        }
+
+        // The listing is the record of parentage (written by the sub-account itself): the parent
+        // acts only for businesses listed as its sub-accounts.
+        var listed = await directory.SubAccountsOfAsync(BusinessId);
+        if (!listed.Contains(subAccountId, StringComparer.Ordinal))
+        {
+            return $"Business {subAccountId} is not recorded as a sub-account of {BusinessId}.";
+        }
+
+        record.State.SubAccounts = [.. record.State.SubAccounts.Union(listed, StringComparer.Ordinal)];
+        await record.WriteStateAsync();
+        _actsFor = null;
+        return null;
+    }
+
+    public Task<bool> ActsFor(string businessId) => Task.FromResult(record.RecordExists && ActingSet().Contains(businessId));
+
+    public Task<ActingBusiness> ResolveActingBusiness(string? forUserId) =>
+        Task.FromResult(
+            string.IsNullOrEmpty(forUserId) ? new ActingBusiness(record.RecordExists, BusinessId)
+            : record.RecordExists && ActingSet().Contains(forUserId) ? new ActingBusiness(true, forUserId)
+            : new ActingBusiness(false, BusinessId));
+
+    private HashSet<string> ActingSet() =>
+        _actsFor ??= [BusinessId, .. record.State.SubAccounts];
+
+    public Task<PaymentChannelCheck> CheckPaymentChannels(PaymentChannelQuery query) =>
+        Task.FromResult(record.RecordExists
+            ? catalog.Channels(record.State.EnabledPaymentMethods, query)
+            : new PaymentChannelCheck([], [.. query.Requested.Distinct(StringComparer.Ordinal)]));
+
+    public Task<CallbackTokenIssue> RotateCallbackToken() =>
+        SetCallbackToken(RandomNumberGenerator.GetString(KeyAlphabet, CallbackTokenLength));
+
+    public Task<CallbackTokenIssue> ImportCallbackToken(string token) => SetCallbackToken(token);
+
+    public Task<string?> GetProtectedCallbackToken() =>
+        Task.FromResult(record.RecordExists ? record.State.CallbackToken : null);
+
+    // Stored encrypted like the webhook secret, and replaced whole: the previous token is gone.
+    private async Task<CallbackTokenIssue> SetCallbackToken(string token)
+    {
+        if (!record.RecordExists)
+        {
+            return new CallbackTokenIssue(false, null, $"Business {BusinessId} is not registered.");
+        }
+
+        if (string.IsNullOrWhiteSpace(token) || token.Length < 16)
+        {
+            return new CallbackTokenIssue(false, null, "The callback token must be at least 16 characters.");
+        }
+
+        record.State.CallbackToken = secrets.Protect(token);
+        await record.WriteStateAsync();
+        return new CallbackTokenIssue(true, token, null);
     }
 
     public Task<BusinessProfile?> GetProfile() =>
@@ -136,7 +268,7 @@ public sealed class BusinessGrain(
 
     public Task<WebhookTarget?> GetWebhookTarget() =>
         Task.FromResult(record.RecordExists && record.State.WebhookUrl is { } url && record.State.WebhookSecret is { } secret
-            ? new WebhookTarget(url, secret)
+            ? new WebhookTarget(url, secret, record.State.CallbackToken)
             : null);
 
     private async Task<WebhookConfiguration> SetWebhook(string url, string secret)
@@ -217,7 +349,8 @@ public sealed class BusinessGrain(
     }
 
     private BusinessProfile Profile() => new(
-        BusinessId, record.State.Name, record.State.CreatedAt, [.. record.State.Keys], [.. record.State.EnabledPaymentMethods]);
+        BusinessId, record.State.Name, record.State.CreatedAt, [.. record.State.Keys], [.. record.State.EnabledPaymentMethods],
+        record.State.ParentBusinessId, [.. record.State.SubAccounts], record.State.CallbackToken is not null);
 
     [GenerateSerializer]
     [Alias("PaySessions.BusinessRecord")]
@@ -241,5 +374,17 @@ public sealed class BusinessGrain(
         /// <summary>Encrypted by <see cref="SecretProtector"/>; never stored or logged in the clear.</summary>
         [Id(5)]
         public string? WebhookSecret { get; set; }
+
+        /// <summary>The business this one is a sub-account of; fixed at creation, null for a top-level business.</summary>
+        [Id(6)]
+        public string? ParentBusinessId { get; set; }
+
+        /// <summary>This business's sub-accounts, as listed (the listing is the record of parentage).</summary>
+        [Id(7)]
+        public List<string> SubAccounts { get; set; } = [];
+
+        /// <summary>The <c>x-callback-token</c>, encrypted by <see cref="SecretProtector"/>; never stored or logged in the clear.</summary>
+        [Id(8)]
+        public string? CallbackToken { get; set; }
     }
 }

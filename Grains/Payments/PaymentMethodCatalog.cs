@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using PaySessions.Grains.Merchants;
 using PaySessions.Grains.Sessions;
 
 namespace PaySessions.Grains.Payments;
@@ -22,6 +23,14 @@ public sealed class PaymentMethodOptions
     public long? MinAmount { get; set; }
 
     public long? MaxAmount { get; set; }
+
+    /// <summary>
+    /// The channel code a Xendit-style merchant names this method by in
+    /// <c>allowed_payment_channels</c> (<c>CARDS</c>, <c>OVO</c>, …); the id in upper case when unset.
+    /// </summary>
+    public string? ChannelCode { get; set; }
+
+    internal string EffectiveChannelCode => string.IsNullOrWhiteSpace(ChannelCode) ? Id.ToUpperInvariant() : ChannelCode.Trim();
 }
 
 public sealed class PaymentMethodCatalogOptions
@@ -40,7 +49,31 @@ public sealed class PaymentMethodCatalog(IOptions<PaymentMethodCatalogOptions> o
     /// sandbox for test sessions) and that fit currency and amount. A method of the other mode is
     /// simply absent, so it is "not found" wherever a session looks a method up.
     /// </summary>
-    public IReadOnlyList<AvailablePaymentMethod> Available(IEnumerable<string> enabled, string currency, long amount, bool livemode)
+    public IReadOnlyList<AvailablePaymentMethod> Available(IEnumerable<string> enabled, string currency, long amount, bool livemode) =>
+        Available(enabled, currency, amount, livemode, checkAmount: true);
+
+    /// <summary>
+    /// The channels of <paramref name="enabled"/> that fit the session in <paramref name="query"/>,
+    /// narrowed to the requested codes (compared exactly: codes are upper case), and the requested
+    /// codes that do not fit. A SAVE session moves no money, so a method's amount bounds do not
+    /// apply to it; its currency and mode still do.
+    /// </summary>
+    public PaymentChannelCheck Channels(IEnumerable<string> enabled, PaymentChannelQuery query)
+    {
+        var fitting = Available(enabled, query.Currency, query.Amount, query.Livemode, checkAmount: query.SessionType != SessionType.Save);
+        if (query.Requested.Count == 0)
+        {
+            return new PaymentChannelCheck(fitting, []);
+        }
+
+        var requested = query.Requested.ToHashSet(StringComparer.Ordinal);
+        var offered = fitting.Select(m => m.ChannelCode).ToHashSet(StringComparer.Ordinal);
+        return new PaymentChannelCheck(
+            [.. fitting.Where(m => requested.Contains(m.ChannelCode))],
+            [.. query.Requested.Where(code => !offered.Contains(code)).Distinct(StringComparer.Ordinal)]);
+    }
+
+    private List<AvailablePaymentMethod> Available(IEnumerable<string> enabled, string currency, long amount, bool livemode, bool checkAmount)
     {
         var wanted = enabled.ToHashSet(StringComparer.Ordinal);
         return
@@ -49,8 +82,9 @@ public sealed class PaymentMethodCatalog(IOptions<PaymentMethodCatalogOptions> o
                 .Where(m => wanted.Contains(m.Id)
                     && providers.IsConfigured(m.Provider)
                     && providers.IsLive(m.Provider) == livemode
-                    && Fits(m, currency, amount))
-                .Select(m => new AvailablePaymentMethod(m.Id, m.DisplayName.Length > 0 ? m.DisplayName : m.Id, m.Provider, m.Kind)),
+                    && Fits(m, currency, amount, checkAmount))
+                .Select(m => new AvailablePaymentMethod(
+                    m.Id, m.DisplayName.Length > 0 ? m.DisplayName : m.Id, m.Provider, m.Kind, m.EffectiveChannelCode)),
         ];
     }
 
@@ -76,8 +110,8 @@ public sealed class PaymentMethodCatalog(IOptions<PaymentMethodCatalogOptions> o
     private PaymentMethodOptions? Find(string methodId) =>
         options.Value.Methods.FirstOrDefault(m => string.Equals(m.Id, methodId, StringComparison.Ordinal));
 
-    private static bool Fits(PaymentMethodOptions method, string currency, long amount) =>
+    private static bool Fits(PaymentMethodOptions method, string currency, long amount, bool checkAmount) =>
         (method.Currencies.Count == 0 || method.Currencies.Contains(currency, StringComparer.OrdinalIgnoreCase))
-        && (method.MinAmount is null || amount >= method.MinAmount)
-        && (method.MaxAmount is null || amount <= method.MaxAmount);
+        && (!checkAmount || ((method.MinAmount is null || amount >= method.MinAmount)
+            && (method.MaxAmount is null || amount <= method.MaxAmount)));
 }

@@ -27,6 +27,19 @@ public static class MoneyRules
             return "Amount must be positive.";
         }
 
+        // A SAVE session only saves the customer's payment details: it never moves money.
+        if (command.SessionType == SessionType.Save && command.Amount != 0)
+        {
+            return "A SAVE session's amount must be zero.";
+        }
+
+        // The dialect's own facts come with that dialect and no other, so every reader can trust
+        // Dialect to say which shapes the session answers in.
+        if ((command.Dialect == SessionDialect.Xendit) != (command.Xendit is not null))
+        {
+            return "Xendit-style details belong to Xendit-style sessions, and only to them.";
+        }
+
         if (command.Items.Count > 0 && LineItem.Total(command.Items) != command.Amount)
         {
             return "Amount must equal the sum of the items.";

@@ -112,6 +112,7 @@ public sealed partial class PaymentSessionGrain(
             Dialect = command.Dialect,
             SessionType = command.SessionType,
             Livemode = command.Livemode,
+            Xendit = command.Xendit,
         };
 
         var next = new PaymentSessionState();
@@ -464,6 +465,7 @@ public sealed partial class PaymentSessionGrain(
             PaymentMismatches = [.. State.Mismatches.Select(m => new ReportedPayment(
                 m.Provider, m.ProviderReference, m.ProviderPaymentId, m.Amount, m.Currency, m.ExpectedAmount, m.ExpectedCurrency, m.OccurredAt))],
             Livemode = State.IsLive,
+            Xendit = facts.Xendit,
         };
     }
 

@@ -46,6 +46,7 @@ public static class OrleansSetup
         services.AddSingleton<IValidateOptions<EventStoreOptions>, EventStoreOptionsValidator>();
         services.TryAddSingleton<ISessionIndex, PostgresSessionIndex>();
         services.TryAddSingleton<IBusinessDirectory, PostgresBusinessDirectory>();
+        services.TryAddSingleton<PaySessions.Grains.Customers.ICustomerStore, PaySessions.Grains.Customers.PostgresCustomerStore>();
         services.TryAddSingleton<PaymentProviders>();
         services.TryAddSingleton<PaymentMethodCatalog>();
         services.AddOptions<PaymentMethodCatalogOptions>()

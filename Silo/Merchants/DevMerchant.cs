@@ -22,6 +22,9 @@ public sealed class DevMerchantOptions
 
     /// <summary>The secret they are signed with; required with a URL.</summary>
     public string? WebhookSecret { get; set; }
+
+    /// <summary>The dev business's <c>x-callback-token</c> (Xendit-style webhooks); none when empty.</summary>
+    public string? CallbackToken { get; set; }
 }
 
 /// <summary>
@@ -38,6 +41,14 @@ public sealed class DevMerchantSeeder(IGrainFactory grains, Microsoft.Extensions
         await business.ImportKey(dev.PublicKey);
         await business.ImportKey(dev.SecretKey);
         await business.EnablePaymentMethods(dev.PaymentMethods);
+        if (!string.IsNullOrWhiteSpace(dev.CallbackToken))
+        {
+            var token = await business.ImportCallbackToken(dev.CallbackToken);
+            if (!token.Accepted)
+            {
+                throw new InvalidOperationException($"PaySessions:DevMerchant:CallbackToken was refused: {token.Error}");
+            }
+        }
         if (!string.IsNullOrWhiteSpace(dev.WebhookUrl))
         {
             var webhook = await business.ImportWebhook(dev.WebhookUrl, dev.WebhookSecret ?? "");

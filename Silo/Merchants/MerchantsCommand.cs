@@ -18,17 +18,62 @@ public static class MerchantsCommand
     {
         var name = new Option<string>("--name") { Description = "The business's display name.", Required = true };
         var live = new Option<bool>("--live") { Description = "Issue live keys instead of test keys." };
-        var create = new Command("create", "Create a business and print its API keys (shown once, stored only as hashes).") { name, live };
+        var parent = new Option<string?>("--parent") { Description = "Create the business as a sub-account of this business id (one level deep)." };
+        var create = new Command(
+            "create", "Create a business and print its API keys and callback token (shown once; keys stored only as hashes, the token encrypted).")
+        {
+            name, live, parent,
+        };
         create.SetAction((parse, cancellationToken) => WithCluster(configuration, environment, output, error, async grains =>
         {
             var businessId = "biz_" + Guid.NewGuid().ToString("N")[..16];
             var business = grains.GetGrain<IBusinessGrain>(businessId);
-            await business.Register(parse.GetValue(name)!);
+            if (parse.GetValue(parent) is { Length: > 0 } parentId)
+            {
+                var registration = await business.RegisterSubAccount(parse.GetValue(name)!, parentId.Trim());
+                if (!registration.Accepted)
+                {
+                    await error.WriteLineAsync(registration.Error);
+                    return 1;
+                }
+            }
+            else
+            {
+                await business.Register(parse.GetValue(name)!);
+            }
+
             var keys = await business.IssueKeys(parse.GetValue(live) ? ApiKeyMode.Live : ApiKeyMode.Test);
+            var token = await business.RotateCallbackToken();
             await output.WriteLineAsync($"business_id: {keys.BusinessId}");
+            if (parse.GetValue(parent) is { Length: > 0 })
+            {
+                await output.WriteLineAsync($"parent:      {parse.GetValue(parent)!.Trim()}");
+            }
+
             await output.WriteLineAsync($"public_key:  {keys.PublicKey}");
             await output.WriteLineAsync($"secret_key:  {keys.SecretKey}");
-            await output.WriteLineAsync("Store the secret key now: it cannot be shown again.");
+            await output.WriteLineAsync($"callback_token: {token.Token}");
+            await output.WriteLineAsync("Store the secret key and the callback token now: they cannot be shown again.");
+            return 0;
+        }, cancellationToken));
+
+        var tokenBusiness = new Argument<string>("business") { Description = "The business id (biz_…)." };
+        var rotateToken = new Command(
+            "rotate-callback-token", "Issue a new x-callback-token for a business and print it once; the old one is no longer sent.")
+        {
+            tokenBusiness,
+        };
+        rotateToken.SetAction((parse, cancellationToken) => WithCluster(configuration, environment, output, error, async grains =>
+        {
+            var result = await grains.GetGrain<IBusinessGrain>(parse.GetValue(tokenBusiness)!).RotateCallbackToken();
+            if (!result.Accepted)
+            {
+                await error.WriteLineAsync(result.Error);
+                return 1;
+            }
+
+            await output.WriteLineAsync($"callback_token: {result.Token}");
+            await output.WriteLineAsync("Store the token now: it cannot be shown again. Webhooks carry it in the x-callback-token header.");
             return 0;
         }, cancellationToken));
 
@@ -87,7 +132,7 @@ public static class MerchantsCommand
         {
             new Command("merchants", "Manage merchant businesses, their API keys, payment methods and webhooks.")
             {
-                create, list, enable, disable, revoke, setWebhook,
+                create, list, enable, disable, revoke, setWebhook, rotateToken,
             },
         };
         return await root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
@@ -121,6 +166,16 @@ public static class MerchantsCommand
         var culture = System.Globalization.CultureInfo.InvariantCulture;
         await output.WriteLineAsync($"{profile.BusinessId}  {profile.Name}");
         await output.WriteLineAsync($"  created:  {profile.CreatedAt.UtcDateTime.ToString("u", culture)}");
+        if (profile.ParentBusinessId is { } parent)
+        {
+            await output.WriteLineAsync($"  parent:   {parent}");
+        }
+
+        if (profile.SubAccounts is { Count: > 0 } subAccounts)
+        {
+            await output.WriteLineAsync($"  subaccounts: {string.Join(", ", subAccounts)}");
+        }
+
         await output.WriteLineAsync($"  methods:  {Methods(profile.EnabledPaymentMethods)}");
         foreach (var key in profile.Keys)
         {

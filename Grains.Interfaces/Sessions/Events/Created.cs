@@ -51,4 +51,11 @@ public sealed record Created : PaymentSessionEvent
     /// </summary>
     [Id(12)]
     public bool? Livemode { get; init; }
+
+    /// <summary>
+    /// What a Xendit-style create said beyond the shared facts (stored as <c>xendit</c>); absent
+    /// for Payviox sessions and in every row written before the dialect existed.
+    /// </summary>
+    [Id(13)]
+    public XenditSessionDetails? Xendit { get; init; }
 }

@@ -48,14 +48,14 @@ public sealed class LivemodeFixture : IAsyncLifetime
             ["PaySessions:Providers:acmetest:ApiKey"] = "sk_acme_test",
             ["PaySessions:Providers:acmetest:WebhookSecret"] = "whsec_acme_test_secret_0000",
             ["PaySessions:Providers:acmetest:Retries"] = "0",
-            ["PaySessions:PaymentMethods:8:Id"] = "acme_card",
-            ["PaySessions:PaymentMethods:8:Provider"] = "acme",
-            ["PaySessions:PaymentMethods:8:Kind"] = "Redirect",
-            ["PaySessions:PaymentMethods:8:DisplayName"] = "Acme card",
-            ["PaySessions:PaymentMethods:9:Id"] = "acmetest_card",
-            ["PaySessions:PaymentMethods:9:Provider"] = "acmetest",
-            ["PaySessions:PaymentMethods:9:Kind"] = "Redirect",
-            ["PaySessions:PaymentMethods:9:DisplayName"] = "Acme card (test)",
+            ["PaySessions:PaymentMethods:40:Id"] = "acme_card",
+            ["PaySessions:PaymentMethods:40:Provider"] = "acme",
+            ["PaySessions:PaymentMethods:40:Kind"] = "Redirect",
+            ["PaySessions:PaymentMethods:40:DisplayName"] = "Acme card",
+            ["PaySessions:PaymentMethods:41:Id"] = "acmetest_card",
+            ["PaySessions:PaymentMethods:41:Provider"] = "acmetest",
+            ["PaySessions:PaymentMethods:41:Kind"] = "Redirect",
+            ["PaySessions:PaymentMethods:41:DisplayName"] = "Acme card (test)",
         });
 
         TestKeys = await Api.NewBusiness("Two Worlds Ltd");
