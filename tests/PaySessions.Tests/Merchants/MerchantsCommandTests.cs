@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Hosting.Internal;
 using PaySessions.Grains.Merchants;
@@ -139,6 +140,72 @@ public sealed partial class MerchantsCommandTests(ApiFixture api)
         Assert.Matches($@"^  key:      {Regex.Escape(secretKey[..12])}…  secret test  active  sha256 {ApiKeys.Hash(secretKey)}$", block[4]);
     }
 
+    [Fact]
+    public async Task Merchants_create_with_a_parent_makes_a_sub_account_its_parent_acts_for_and_list_shows_both_sides()
+    {
+        var (_, parentOutput) = await Run("merchants", "create", "--name", "Platform Ltd");
+        var parentId = Field().Match(parentOutput).Groups[1].Value;
+
+        var (code, output) = await Run("merchants", "create", "--name", "Seller Shop", "--parent", parentId);
+
+        Assert.Equal(0, code);
+        var subId = Field().Match(output).Groups[1].Value;
+        Assert.Contains($"parent:      {parentId}", output, StringComparison.Ordinal);
+        Assert.True(await api.Host.Grains.GetGrain<IBusinessGrain>(parentId).ActsFor(subId));
+        var (_, listing) = await Run("merchants", "list");
+        var sub = Block(listing, subId);
+        Assert.Equal($"{subId}  Seller Shop", sub[0]);
+        Assert.Equal($"  parent:   {parentId}", sub[2]);
+        Assert.Contains($"  subaccounts: {subId}", Block(listing, parentId));
+    }
+
+    [Fact]
+    public async Task Merchants_create_under_an_unknown_parent_or_under_a_sub_account_is_refused_and_creates_nothing()
+    {
+        var (_, parentOutput) = await Run("merchants", "create", "--name", "Platform Ltd");
+        var parentId = Field().Match(parentOutput).Groups[1].Value;
+        var (_, subOutput) = await Run("merchants", "create", "--name", "Seller Shop", "--parent", parentId);
+        var subId = Field().Match(subOutput).Groups[1].Value;
+        var (_, before) = await Run("merchants", "list");
+
+        var (unknown, unknownSaid) = await Run("merchants", "create", "--name", "Orphan", "--parent", "biz_nobody_at_all");
+        var (deep, deepSaid) = await Run("merchants", "create", "--name", "Too Deep", "--parent", subId);
+
+        Assert.Equal([1, 1], new[] { unknown, deep });
+        Assert.Equal("Business biz_nobody_at_all is not registered.", unknownSaid.Trim());
+        Assert.Equal($"Business {subId} is itself a sub-account of {parentId}: sub-accounts are one level deep.", deepSaid.Trim());
+        Assert.DoesNotContain("secret_key", unknownSaid + deepSaid, StringComparison.Ordinal);
+        var (_, after) = await Run("merchants", "list");
+        Assert.Equal(before.Split('\n').Count(l => l.StartsWith("biz_", StringComparison.Ordinal)), after.Split('\n').Count(l => l.StartsWith("biz_", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task Merchants_create_shows_a_callback_token_once_and_rotate_callback_token_replaces_it()
+    {
+        var (_, output) = await Run("merchants", "create", "--name", "Token Shop");
+        var businessId = Field().Match(output).Groups[1].Value;
+        var first = CallbackToken().Match(output).Groups[1].Value;
+        var protector = api.Host.Services.GetRequiredService<SecretProtector>();
+        var business = api.Host.Grains.GetGrain<IBusinessGrain>(businessId);
+        Assert.Equal(first, protector.Unprotect((await business.GetProtectedCallbackToken())!));
+
+        var (code, rotated) = await Run("merchants", "rotate-callback-token", businessId);
+        var (unknown, unknownSaid) = await Run("merchants", "rotate-callback-token", "biz_nobody_at_all");
+
+        Assert.Equal(0, code);
+        var second = CallbackToken().Match(rotated).Groups[1].Value;
+        Assert.Matches("^[A-Za-z0-9]{48}$", second);
+        Assert.NotEqual(first, second);
+        Assert.Equal(second, protector.Unprotect((await business.GetProtectedCallbackToken())!));
+        Assert.Equal(1, unknown);
+        Assert.Equal("Business biz_nobody_at_all is not registered.", unknownSaid.Trim());
+
+        // Shown once: the listing never carries it.
+        var (_, listing) = await Run("merchants", "list");
+        Assert.DoesNotContain(first, listing, StringComparison.Ordinal);
+        Assert.DoesNotContain(second, listing, StringComparison.Ordinal);
+    }
+
     private static List<string> Block(string listing, string businessId) =>
     [
         .. listing.Split('\n').Select(line => line.TrimEnd('\r'))
@@ -184,4 +251,7 @@ public sealed partial class MerchantsCommandTests(ApiFixture api)
 
     [GeneratedRegex(@"pk_test_[A-Za-z0-9]{32}")]
     private static partial Regex PublicKey();
+
+    [GeneratedRegex(@"callback_token: ([A-Za-z0-9]+)")]
+    private static partial Regex CallbackToken();
 }
