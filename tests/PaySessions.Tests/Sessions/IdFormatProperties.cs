@@ -32,7 +32,8 @@ public sealed partial class IdFormatProperties
     [Fact]
     public void Session_id_checks_accept_exactly_the_two_shapes()
     {
-        Check.One(Runs, Prop.ForAll(Arb.From(NearIds("ps-", 24, 32)), id =>
+        var minted = Gen.Elements(true, false).Select(xendit => xendit ? SessionIds.NewXendit() : SessionIds.New());
+        Check.One(Runs, Prop.ForAll(Arb.From(Gen.OneOf(minted, Mutated(minted), NearIds("ps-", 24, 32))), id =>
             SessionIds.IsWellFormed(id) == (PayvioxShape().IsMatch(id) || XenditShape().IsMatch(id))
             && SessionIds.IsXendit(id) == XenditShape().IsMatch(id)
             && SessionIds.IsPayviox(id) == PayvioxShape().IsMatch(id)));
@@ -77,12 +78,21 @@ public sealed partial class IdFormatProperties
     private static Gen<string> NearCustomerIds()
     {
         var valid = Gen.Constant(0).Select(_ => CustomerIds.New());
-        var mutated = from id in valid
+        return Gen.OneOf(valid, Mutated(valid), NearIds("cust-", 36));
+    }
+
+    // Valid ids with one character changed (often to another valid one), one added, or cut short.
+    private static Gen<string> Mutated(Gen<string> valid)
+    {
+        var changed = from id in valid
                       from at in Gen.Choose(0, id.Length - 1)
-                      from c in Gen.Elements("0123456789abcdefA-_xC".ToCharArray())
+                      from c in Gen.Elements("0123456789abcdefAF-_xCps\n".ToCharArray())
                       select id[..at] + c + id[(at + 1)..];
+        var added = from id in valid
+                    from c in Gen.Elements("0a-\nF".ToCharArray())
+                    select id + c;
         var shortened = from id in valid from cut in Gen.Choose(0, id.Length) select id[..cut];
-        return Gen.OneOf(valid, mutated, shortened, NearIds("cust-", 36));
+        return Gen.OneOf(changed, added, shortened);
     }
 
     [GeneratedRegex("^[0-9a-f]{32}\\z")]
