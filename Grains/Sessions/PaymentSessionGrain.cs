@@ -225,7 +225,17 @@ public sealed partial class PaymentSessionGrain(
         // them), a live one only live ones. InitiatePayment chooses from this same list, so a
         // method of the other mode is "not found" both when listed and when paid with.
         var facts = State.Facts!;
-        return await GrainFactory.GetGrain<IBusinessGrain>(facts.BusinessId).GetAvailablePaymentMethods(facts.Currency, facts.Amount, State.IsLive);
+        var business = GrainFactory.GetGrain<IBusinessGrain>(facts.BusinessId);
+        if (facts.Xendit is { } xendit)
+        {
+            // A Xendit-style session offers only the channels it was created with (all when none
+            // were named), and a SAVE session moves no money, so amount bounds do not hide methods.
+            var channels = await business.CheckPaymentChannels(
+                new PaymentChannelQuery(facts.Currency, facts.Amount, State.IsLive, facts.SessionType, xendit.AllowedPaymentChannels));
+            return channels.Available;
+        }
+
+        return await business.GetAvailablePaymentMethods(facts.Currency, facts.Amount, State.IsLive);
     }
 
     public async Task<AttemptReservation> ReserveAttempt(InitiatePayment command)

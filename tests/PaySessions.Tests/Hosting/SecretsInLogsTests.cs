@@ -8,7 +8,7 @@ using PaySessions.Tests.Infrastructure;
 namespace PaySessions.Tests.Hosting;
 
 /// <summary>
-/// API keys and webhook secrets never reach the logs: a host logging everything, at every level,
+/// API keys, webhook secrets and callback tokens never reach the logs: a host logging everything, at every level,
 /// is used the way a merchant uses it (keys good, unknown, malformed and revoked; a webhook sent)
 /// and its whole output is searched for each secret in every encoding.
 /// </summary>
@@ -27,6 +27,8 @@ public sealed class SecretsInLogsTests
         string unknownKey = "sk_test_" + new string('Q', 16) + Guid.NewGuid().ToString("N")[..16];
         IssuedKeys keys;
         string webhookSecret;
+        string oldToken;
+        string callbackToken;
         await using (var host = await TestHost.StartAsync(settings: settings, configure: builder => builder.Logging.AddProvider(logs)))
         {
             var business = host.Grains.GetGrain<IBusinessGrain>(TestSessions.NewBusiness());
@@ -36,6 +38,10 @@ public sealed class SecretsInLogsTests
             var configured = await business.ConfigureWebhook(receiver.Url);
             Assert.True(configured.Accepted, configured.Error);
             webhookSecret = configured.Secret!;
+
+            // Issued, rotated, and read by the webhook side with every delivery.
+            oldToken = (await business.RotateCallbackToken()).Token!;
+            callbackToken = (await business.RotateCallbackToken()).Token!;
 
             var body = Bodies.SeedExample();
             var created = await Send(host, HttpMethod.Post, "/session", keys.SecretKey, body.ToJsonString());
@@ -62,7 +68,7 @@ public sealed class SecretsInLogsTests
         Assert.Contains("Debug ", text, StringComparison.Ordinal);
         Assert.Contains("Trace ", text, StringComparison.Ordinal);
         Assert.True(receiver.Deliveries.Count >= 2);
-        foreach (var secret in new[] { keys.SecretKey, keys.PublicKey, unknownKey, webhookSecret })
+        foreach (var secret in new[] { keys.SecretKey, keys.PublicKey, unknownKey, webhookSecret, oldToken, callbackToken })
         {
             StoredSecrets.AssertAbsent(text, secret);
         }

@@ -81,6 +81,24 @@ public sealed class XenditSessionFactsTests(SessionClusterFixture fixture)
         Assert.DoesNotContain("xendit", (await fixture.Grains.GetGrain<IPaymentSessionGrain>(sessionId).GetEvents())[0].Data, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_xendit_session_offers_and_accepts_only_its_allowed_channels()
+    {
+        var narrowed = SessionIds.NewXendit();
+        var open = SessionIds.NewXendit();
+        Assert.True((await fixture.Grains.GetGrain<IPaymentSessionGrain>(narrowed)
+            .Create(XenditCommand(SessionType.Pay, 1000000, PayDetails() with { AllowedPaymentChannels = ["SANDBOX_WALLET"] }))).IsCreated);
+        Assert.True((await fixture.Grains.GetGrain<IPaymentSessionGrain>(open)
+            .Create(XenditCommand(SessionType.Pay, 1000000, PayDetails() with { AllowedPaymentChannels = [] }))).IsCreated);
+
+        var offered = await fixture.Grains.GetGrain<IPaymentSessionGrain>(narrowed).GetPaymentMethods();
+        var refused = await fixture.Grains.InitiatePayment(narrowed, new InitiatePayment("sandbox_card", null));
+
+        Assert.Equal(["sandbox_wallet"], offered.Select(m => m.Id));
+        Assert.Equal(InitiatePaymentOutcome.MethodNotAvailable, refused.Outcome);
+        Assert.Equal(["sandbox_card", "sandbox_wallet"], (await fixture.Grains.GetGrain<IPaymentSessionGrain>(open).GetPaymentMethods()).Select(m => m.Id));
+    }
+
     internal static XenditSessionDetails PayDetails() => new()
     {
         CustomerId = "cust-b98d6f63-d240-44ec-9bd5-aa42954c4f48",
