@@ -43,7 +43,7 @@ public sealed class BusinessGrain(
 
         // Listed after the record exists, and again on every Register (a no-op then): a failure
         // between the two writes is mended by the next call instead of hiding the business.
-        await directory.AddAsync(BusinessId, record.State.CreatedAt);
+        await directory.AddAsync(BusinessId, record.State.CreatedAt, record.State.ParentBusinessId);
         return Profile();
     }
 

@@ -114,6 +114,30 @@ public sealed class SubAccountTests(SessionClusterFixture fixture)
         Assert.False(await fixture.Grains.GetGrain<IBusinessGrain>(parent).ActsFor(top));
     }
 
+    [Fact]
+    public async Task The_sub_account_and_customer_script_is_safe_to_run_again()
+    {
+        var assembly = typeof(PaySessions.Silo.Database.DatabaseMigrator).Assembly;
+        var name = assembly.GetManifestResourceNames().Single(n => n.EndsWith("0008_subaccounts_customers.sql", StringComparison.Ordinal));
+        string script;
+        await using (var stream = assembly.GetManifestResourceStream(name)!)
+        using (var reader = new StreamReader(stream))
+        {
+            script = await reader.ReadToEndAsync();
+        }
+
+        var (parent, sub) = await Family();
+        await using var db = NpgsqlDataSource.Create(fixture.ConnectionString);
+        await using (var again = db.CreateCommand(script))
+        {
+            await again.ExecuteNonQueryAsync();
+        }
+
+        Assert.Equal(parent, await ParentColumn(sub));
+        var deep = await Assert.ThrowsAsync<PostgresException>(() => InsertRow(TestSessions.NewBusiness(), sub));
+        Assert.Equal(PostgresErrorCodes.CheckViolation, deep.SqlState);
+    }
+
     private async Task<(string Parent, string Sub)> Family()
     {
         var parent = TestSessions.NewBusiness();
