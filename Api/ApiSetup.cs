@@ -81,7 +81,7 @@ public static class ApiSetup
 
     public static IEndpointRouteBuilder MapPaySessionsApi(this IEndpointRouteBuilder endpoints)
     {
-        var sessions = endpoints.MapGroup("/session").RequireAuthorization();
+        var sessions = endpoints.MapGroup("/session").RequireAuthorization().WithErrorShape(ErrorShapes.Default);
         sessions.MapPost("", CreateSessionEndpoint.Handle).AddEndpointFilter<JsonRequestBody>().WithName("CreateSession");
         sessions.MapGet("/{id}", GetSessionEndpoint.Handle).WithName("GetSession");
         sessions.MapGet("/{id}/events", GetSessionEventsEndpoint.Handle).WithName("GetSessionEvents");

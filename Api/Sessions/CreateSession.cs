@@ -28,6 +28,8 @@ public sealed record CreatePayvioxSession(Merchant Merchant, JsonElement Body, s
 /// </summary>
 public sealed class CreatePayvioxSessionHandler(IGrainFactory grains) : IRequestHandler<CreatePayvioxSession, IResult>
 {
+    public const string TooManyRequests = "Too many session requests";
+
     public async Task<IResult> Handle(CreatePayvioxSession request, CancellationToken cancellationToken)
     {
         var (command, paymentMethodId, errors) = PayvioxSessionRules.Check(request.Body, request.Merchant, request.RequestAddress);
@@ -92,12 +94,12 @@ public sealed class CreatePayvioxSessionHandler(IGrainFactory grains) : IRequest
             var byIp = await grains.GetGrain<IRateLimiterGrain>(RateLimitKeys.ForIp(ip)).TryAcquire();
             if (!byIp.Allowed)
             {
-                return new RateLimitedResult(RateLimitedResult.SessionRequests, "ip", byIp.RetryAfterSeconds);
+                return ErrorShapes.RateLimited(RateLimitScope.Ip, TooManyRequests, byIp.RetryAfterSeconds);
             }
         }
 
         var byCustomer = await grains.GetGrain<IRateLimiterGrain>(RateLimitKeys.ForCustomer(command.BusinessId, command.Customer)).TryAcquire();
-        return byCustomer.Allowed ? null : new RateLimitedResult(RateLimitedResult.SessionRequests, "customer", byCustomer.RetryAfterSeconds);
+        return byCustomer.Allowed ? null : ErrorShapes.RateLimited(RateLimitScope.Customer, TooManyRequests, byCustomer.RetryAfterSeconds);
     }
 }
 
