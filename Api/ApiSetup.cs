@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using PaySessions.Api.Core;
 using PaySessions.Api.Http;
 using PaySessions.Api.Merchants;
 using PaySessions.Api.Sandbox;
@@ -25,6 +26,7 @@ public static class ApiSetup
         services.AddScoped<ServiceFactory>(provider => provider.GetService!);
         services.AddScoped<IMediator, Mediator>();
         services.AddScoped<OwnedSessionAccess>();
+        services.AddSingleton<SessionCreator>();
         services.AddTransient(typeof(IPipelineBehavior<,>), typeof(RequestLoggingBehavior<,>));
         services.AddTransient(typeof(IPipelineBehavior<,>), typeof(TransientRetryBehavior<,>));
         RequestConventions.Register(services, typeof(ApiSetup).Assembly);
@@ -81,7 +83,7 @@ public static class ApiSetup
 
     public static IEndpointRouteBuilder MapPaySessionsApi(this IEndpointRouteBuilder endpoints)
     {
-        var sessions = endpoints.MapGroup("/session").RequireAuthorization();
+        var sessions = endpoints.MapGroup("/session").RequireAuthorization().WithErrorShape(ErrorShapes.Default);
         sessions.MapPost("", CreateSessionEndpoint.Handle).AddEndpointFilter<JsonRequestBody>().WithName("CreateSession");
         sessions.MapGet("/{id}", GetSessionEndpoint.Handle).WithName("GetSession");
         sessions.MapGet("/{id}/events", GetSessionEventsEndpoint.Handle).WithName("GetSessionEvents");

@@ -2,15 +2,18 @@ using Microsoft.AspNetCore.Http;
 
 namespace PaySessions.Api.Http;
 
-/// <summary>The error bodies of the Payviox-style contract, in one place.</summary>
+/// <summary>
+/// The Payviox-style error bodies, in one place. Failures every route may give (a bad key, a
+/// session that is not the caller's, a body that cannot be read) go through
+/// <see cref="ErrorShapes"/> instead, so that each route group answers them in its own dialect.
+/// </summary>
 public static class ApiErrors
 {
     public static IResult Error(int status, string message) =>
         TypedResults.Json(new ErrorBody(message), statusCode: status);
 
-    public static IResult Unauthorized() => Error(StatusCodes.Status401Unauthorized, "Unauthorized");
-
-    public static IResult SessionNotFound() => Error(StatusCodes.Status404NotFound, "Session not found");
+    /// <summary>The same 404 for an unknown session and another's, in the shape of the route it was asked on.</summary>
+    public static IResult SessionNotFound() => ErrorShapes.Failure(RequestFailure.SessionNotFound);
 
     /// <summary>Laravel-style field errors: <c>{"field": ["message", …]}</c>, status 400.</summary>
     public static IResult Validation(IReadOnlyDictionary<string, List<string>> errors) =>

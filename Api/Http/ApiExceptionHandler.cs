@@ -14,15 +14,16 @@ public sealed partial class ApiExceptionHandler(ILogger<ApiExceptionHandler> log
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
-        var (status, message) = exception switch
+        var failure = exception switch
         {
-            BadHttpRequestException bad => (bad.StatusCode, bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "Request body too large" : "Bad request"),
-            _ when TransientFailures.IsTransient(exception) => (StatusCodes.Status503ServiceUnavailable, "Service unavailable"),
-            OperationCanceledException when httpContext.RequestAborted.IsCancellationRequested => (499, "Client closed request"),
-            _ => (StatusCodes.Status500InternalServerError, "Internal server error"),
+            BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => RequestFailure.BodyTooLarge,
+            BadHttpRequestException => RequestFailure.BadRequest,
+            _ when TransientFailures.IsTransient(exception) => RequestFailure.Unavailable,
+            OperationCanceledException when httpContext.RequestAborted.IsCancellationRequested => RequestFailure.ClientClosed,
+            _ => RequestFailure.Unexpected,
         };
 
-        if (status == StatusCodes.Status503ServiceUnavailable)
+        if (failure == RequestFailure.Unavailable)
         {
             // Expected while a database or silo restarts: one line, no stack trace per request.
             LogUnavailable(logger, httpContext.Request.Method, httpContext.Request.Path, exception.GetType().Name);
@@ -30,13 +31,16 @@ public sealed partial class ApiExceptionHandler(ILogger<ApiExceptionHandler> log
             return true;
         }
 
-        if (status >= 500)
+        if (failure == RequestFailure.Unexpected)
         {
-            LogFailure(logger, exception, httpContext.Request.Method, httpContext.Request.Path, status);
+            LogFailure(logger, exception, httpContext.Request.Method, httpContext.Request.Path, ErrorShape.StatusOf(failure));
         }
 
-        httpContext.Response.StatusCode = status;
-        await httpContext.Response.WriteAsJsonAsync(new ApiErrors.ErrorBody(message), cancellationToken);
+        // In the shape of the route that failed (the handler middleware has cleared the endpoint;
+        // ErrorShapes reads it back from the exception feature). A request Kestrel could not read
+        // keeps the status Kestrel gave it.
+        var status = exception is BadHttpRequestException bad ? bad.StatusCode : ErrorShape.StatusOf(failure);
+        await ErrorShapes.For(httpContext).Failure(failure, status).ExecuteAsync(httpContext);
         return true;
     }
 

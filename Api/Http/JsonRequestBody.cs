@@ -7,7 +7,8 @@ namespace PaySessions.Api.Http;
 /// <summary>
 /// Reads a request body as one JSON document, before any handler sees it: at most 1 MiB (413
 /// beyond), nesting at most 64 deep, no duplicate property names, and an object at the top.
-/// Anything else is a 400 in the field-error shape, so hostile bodies never reach a grain.
+/// Anything else is a 400 in the route's error shape (<see cref="ErrorShapes"/>), so hostile
+/// bodies never reach a grain.
 /// </summary>
 public sealed class JsonRequestBody : IEndpointFilter
 {
@@ -21,18 +22,18 @@ public sealed class JsonRequestBody : IEndpointFilter
         var http = context.HttpContext;
         if (await RequestBody.ReadAsync(http) is not { } body)
         {
-            return RequestBody.TooLarge();
+            return ErrorShapes.For(http).Failure(RequestFailure.BodyTooLarge);
         }
 
         if (WellFormedJson.TryParse(body) is not { } document)
         {
-            return ApiErrors.Validation("body", InvalidJson);
+            return ErrorShapes.For(http).Failure(RequestFailure.MalformedJson);
         }
 
         http.Response.RegisterForDispose(document);
         if (document.RootElement.ValueKind != JsonValueKind.Object)
         {
-            return ApiErrors.Validation("body", NotAnObject);
+            return ErrorShapes.For(http).Failure(RequestFailure.NotAnObject);
         }
 
         http.Items[ItemKey] = document;

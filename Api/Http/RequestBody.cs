@@ -46,5 +46,6 @@ public static class RequestBody
         }
     }
 
-    public static IResult TooLarge() => ApiErrors.Error(StatusCodes.Status413PayloadTooLarge, "Request body too large");
+    /// <summary>413 in the shape of the route the request is on.</summary>
+    public static IResult TooLarge() => ErrorShapes.Failure(RequestFailure.BodyTooLarge);
 }

@@ -24,7 +24,7 @@ public sealed class RequestLimits(RequestDelegate next)
         var urlLength = target?.Length ?? (context.Request.Path.Value?.Length ?? 0) + (context.Request.QueryString.Value?.Length ?? 0);
         if (urlLength > MaxUrlLength)
         {
-            return Refuse(context, StatusCodes.Status414UriTooLong, "URI too long");
+            return ErrorShapes.Write(context, RequestFailure.UriTooLong);
         }
 
         var headers = 0L;
@@ -38,29 +38,15 @@ public sealed class RequestLimits(RequestDelegate next)
         }
 
         return headers > MaxHeadersLength
-            ? Refuse(context, StatusCodes.Status431RequestHeaderFieldsTooLarge, "Request headers too large")
+            ? ErrorShapes.Write(context, RequestFailure.HeadersTooLarge)
             : next(context);
-    }
-
-    private static Task Refuse(HttpContext context, int status, string message)
-    {
-        context.Response.StatusCode = status;
-        return context.Response.WriteAsJsonAsync(new ApiErrors.ErrorBody(message));
     }
 
     /// <summary>
     /// For status-code pages: a response that ends with an error status and no body (no route,
-    /// wrong method, a bare challenge) gets <c>{"error":"…"}</c> with the standard reason phrase.
+    /// wrong method, a bare challenge) gets a JSON body in the route's error shape; with no route,
+    /// <c>{"error":"…"}</c> with the standard reason phrase.
     /// </summary>
-    public static Task WriteEmptyError(HttpContext context)
-    {
-        var status = context.Response.StatusCode;
-        var message = status switch
-        {
-            StatusCodes.Status404NotFound => "Not found",
-            StatusCodes.Status405MethodNotAllowed => "Method not allowed",
-            _ => ReasonPhrases.GetReasonPhrase(status) is { Length: > 0 } phrase ? phrase : "Error",
-        };
-        return context.Response.WriteAsJsonAsync(new ApiErrors.ErrorBody(message));
-    }
+    public static Task WriteEmptyError(HttpContext context) =>
+        ErrorShapes.For(context).EmptyStatus(context.Response.StatusCode).ExecuteAsync(context);
 }

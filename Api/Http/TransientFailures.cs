@@ -98,12 +98,8 @@ public static class TransientFailures
         }
     }
 
-    public static Task Write(HttpContext context)
-    {
-        context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-        context.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        return context.Response.WriteAsJsonAsync(new ApiErrors.ErrorBody("Service unavailable"));
-    }
+    /// <summary>503 with <c>Retry-After</c>, in the shape of the route the request is on.</summary>
+    public static Task Write(HttpContext context) => ErrorShapes.Write(context, RequestFailure.Unavailable);
 }
 
 /// <summary>A request that only reads, so it may be sent again after a transient failure.</summary>

@@ -11,8 +11,9 @@ namespace PaySessions.Api.Merchants;
 
 /// <summary>
 /// <c>Authorization: Bearer pk_…|sk_…</c>. The key is hashed and looked up through its key grain
-/// (in memory once active); a missing, malformed, unknown or revoked key is the same 401
-/// <c>{"error":"Unauthorized"}</c>, so the answer says nothing about which it was.
+/// (in memory once active); a missing, malformed, unknown or revoked key is the same 401 (in the
+/// route's error shape: <c>{"error":"Unauthorized"}</c> on the Payviox-style routes), so the
+/// answer says nothing about which it was.
 /// </summary>
 public sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
@@ -88,14 +89,15 @@ public sealed class ApiKeyAuthenticationHandler(
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
+        // In the error shape of the route asked for: each dialect words its 401 and 429 itself.
+        var shape = ErrorShapes.For(Context);
         if (Context.Items[ThrottledKey] is int retryAfter)
         {
-            await new RateLimitedResult("Too many failed authentication attempts", "ip", retryAfter).ExecuteAsync(Context);
+            await shape.RateLimited(RateLimitScope.Ip, "Too many failed authentication attempts", retryAfter).ExecuteAsync(Context);
             return;
         }
 
-        Response.StatusCode = StatusCodes.Status401Unauthorized;
-        await Response.WriteAsJsonAsync(new ApiErrors.ErrorBody("Unauthorized"));
+        await shape.Failure(RequestFailure.Unauthorized).ExecuteAsync(Context);
     }
 }
 

@@ -1,7 +1,7 @@
 using System.Text.Json;
+using Microsoft.AspNetCore.Http;
 using PaySessions.Api.Http;
 using PaySessions.Api.Merchants;
-using PaySessions.Grains.Money;
 using PaySessions.Grains.Sessions;
 
 namespace PaySessions.Api.Sessions;
@@ -11,7 +11,9 @@ namespace PaySessions.Api.Sessions;
 /// (<c>order_id</c> reads "order id"; nested fields are keyed <c>items.0.quantity</c>), every
 /// error of a body reported at once. They read JSON types strictly: <c>"100"</c> and <c>100.0</c>
 /// are not integers. A hand-written rule set rather than FluentValidation, because these rules
-/// judge JSON tokens (a string where an integer belongs) that a typed model never sees.
+/// judge JSON tokens (a string where an integer belongs) that a typed model never sees. They judge
+/// the form of each field only: the rules of money (a known currency, items adding up to the
+/// amount) are the session grain's, answered after the fields are well-formed (see <see cref="Render"/>).
 /// </summary>
 public static class PayvioxSessionRules
 {
@@ -30,20 +32,13 @@ public static class PayvioxSessionRules
     {
         var errors = new FieldErrors();
         var amount = Integer(body, "amount", "amount", min: 100, max: MaxAmount, errors);
+        // Whether it is a currency at all is the session grain's rule (see Render).
         var currency = Text(body, "currency", "currency", required: true, max: 3, errors)?.ToUpperInvariant();
-        if (currency is not null && !Currencies.IsKnown(currency))
-        {
-            errors.Add("currency", "The selected currency is invalid.");
-            currency = null;
-        }
 
         var customer = Text(body, "customer", "customer", required: true, MaxTextLength, errors);
         var orderId = Text(body, "order_id", "order_id", required: true, MaxTextLength, errors);
+        // That the items add up to the amount is the session grain's rule (see Render).
         var items = Items(body, errors);
-        if (amount is not null && items is not null && LineItem.Total(items) != amount)
-        {
-            errors.Add("amount", "The amount must equal the sum of the items (price × quantity).");
-        }
 
         var description = Text(body, "description", "description", required: false, MaxDescriptionLength, errors);
         var metadata = Metadata(body, errors);
@@ -72,6 +67,18 @@ public static class PayvioxSessionRules
         };
         return (command, paymentMethodId, []);
     }
+
+    /// <summary>
+    /// A rule of money the session grain refused, in Laravel's words and keys. Rules this
+    /// dialect's fields already rule out (an empty customer, an amount under 100, no expiry of
+    /// its own) keep the grain's sentence as <c>{"error":"…"}</c>.
+    /// </summary>
+    public static IResult Render(SessionRuleViolation violation) => (violation.Field, violation.Rule) switch
+    {
+        (SessionField.Currency, SessionRule.UnknownCurrency) => ApiErrors.Validation("currency", "The selected currency is invalid."),
+        (SessionField.Amount, SessionRule.ItemsTotalMismatch) => ApiErrors.Validation("amount", "The amount must equal the sum of the items (price × quantity)."),
+        _ => ApiErrors.Error(StatusCodes.Status400BadRequest, violation.Message),
+    };
 
     /// <summary>The body of <c>POST /session/{id}/pay</c>: the method, and the payer's address.</summary>
     public static (string? PaymentMethodId, string? PayerIp, Dictionary<string, List<string>> Errors) CheckPay(

@@ -70,16 +70,21 @@ public enum CreateSessionRejection
     Invalid = 3,
 }
 
+/// <param name="Violation">For <see cref="CreateSessionRejection.Invalid"/>: which field broke which rule.</param>
 [GenerateSerializer]
 [Alias("PaySessions.CreateSessionResult")]
 public sealed record CreateSessionResult(
     [property: Id(0)] PaymentSessionSnapshot? Session,
     [property: Id(1)] CreateSessionRejection Rejection,
-    [property: Id(2)] string? Message = null)
+    [property: Id(2)] string? Message = null,
+    [property: Id(3)] SessionRuleViolation? Violation = null)
 {
     public bool IsCreated => Rejection == CreateSessionRejection.None;
 
     public static CreateSessionResult Ok(PaymentSessionSnapshot session) => new(session, CreateSessionRejection.None);
 
     public static CreateSessionResult Rejected(CreateSessionRejection why, string message) => new(null, why, message);
+
+    public static CreateSessionResult Invalid(SessionRuleViolation violation) =>
+        new(null, CreateSessionRejection.Invalid, violation.Message, violation);
 }

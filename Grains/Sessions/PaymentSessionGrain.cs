@@ -92,7 +92,7 @@ public sealed partial class PaymentSessionGrain(
 
         if (problem is not null)
         {
-            return CreateSessionResult.Rejected(CreateSessionRejection.Invalid, problem);
+            return CreateSessionResult.Invalid(problem);
         }
 
         var created = new Created

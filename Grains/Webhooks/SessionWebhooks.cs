@@ -9,7 +9,50 @@ namespace PaySessions.Grains.Webhooks;
 public sealed record OutboundWebhook(Guid EventId, string BusinessId, string Type, int Sequence, string Payload);
 
 /// <summary>
-/// Which session events merchants hear about, and the body they get:
+/// Which webhooks merchants get for a session's events, and their bodies: chosen by the dialect
+/// recorded on Created (<see cref="BodyFor"/>), the one place a dialect picks them.
+/// </summary>
+public static class SessionWebhooks
+{
+    /// <summary>The webhook for <paramref name="event"/> at <paramref name="version"/>, given the state right after it; null when merchants are not told.</summary>
+    public static OutboundWebhook? For(string sessionId, PaymentSessionState after, PaymentSessionEvent @event, int version)
+    {
+        if (after.Facts is not { } facts)
+        {
+            return null;
+        }
+
+        var body = BodyFor(facts.Dialect);
+        return body.WebhookType(@event) is { } type
+            ? new OutboundWebhook(@event.EventId, facts.BusinessId, type, version, body.Write(sessionId, after, @event, version, type))
+            : null;
+    }
+
+    /// <summary>
+    /// The body builder of a dialect. Only Payviox's exists: no session of the Xendit dialect can
+    /// be created yet. Its builder (<c>payment_session.completed</c> and <c>.expired</c> as
+    /// <c>{"event","business_id","created","data":{…}}</c>, issue 10 item 11) goes here; until then
+    /// such a session would get the Payviox body, as every session has so far.
+    /// </summary>
+    public static ISessionWebhookBody BodyFor(SessionDialect dialect) => dialect switch
+    {
+        SessionDialect.Payviox => PayvioxWebhookBody.Instance,
+        _ => PayvioxWebhookBody.Instance,
+    };
+}
+
+/// <summary>One dialect's merchant webhooks: which events are told, and the bytes of each body.</summary>
+public interface ISessionWebhookBody
+{
+    /// <summary>The webhook type for <paramref name="change"/>, or null when merchants of this dialect are not told.</summary>
+    string? WebhookType(PaymentSessionEvent change);
+
+    /// <summary>The body, fixed when the event is appended: every retry sends these bytes.</summary>
+    string Write(string sessionId, PaymentSessionState after, PaymentSessionEvent change, int version, string type);
+}
+
+/// <summary>
+/// The Payviox dialect's webhooks: which session events merchants hear about, and the body they get:
 /// <c>{"id","type","created","sequence","livemode","data":{session_id, order_id, customer, status,
 /// amount, currency, metadata, payment}}</c>, where <c>livemode</c> is the session's mode (as on
 /// Stripe's event object). The body is fixed when the event is appended, so every retry sends the
@@ -18,9 +61,15 @@ public sealed record OutboundWebhook(Guid EventId, string BusinessId, string Typ
 /// <c>session.late_payment</c> (paid after the end) and <c>session.payment_mismatch</c> (paid in
 /// other figures than asked), whose <c>payment</c> holds both figures and <c>refund_required</c>.
 /// </summary>
-public static class SessionWebhooks
+public sealed class PayvioxWebhookBody : ISessionWebhookBody
 {
-    public static string? TypeOf(PaymentSessionEvent @event) => @event switch
+    public static PayvioxWebhookBody Instance { get; } = new();
+
+    private PayvioxWebhookBody()
+    {
+    }
+
+    public string? WebhookType(PaymentSessionEvent change) => change switch
     {
         PaymentInitiated => "session.payment_initiated",
         Completed => "session.completed",
@@ -31,21 +80,16 @@ public static class SessionWebhooks
         _ => null,
     };
 
-    /// <summary>The webhook for <paramref name="event"/> at <paramref name="version"/>, given the state right after it; null when merchants are not told.</summary>
-    public static OutboundWebhook? For(string sessionId, PaymentSessionState after, PaymentSessionEvent @event, int version)
+    public string Write(string sessionId, PaymentSessionState after, PaymentSessionEvent change, int version, string type)
     {
-        if (TypeOf(@event) is not { } type || after.Facts is not { } facts)
-        {
-            return null;
-        }
-
+        var facts = after.Facts!;
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer))
         {
             json.WriteStartObject();
-            json.WriteString("id", "evt_" + @event.EventId.ToString("N"));
+            json.WriteString("id", "evt_" + change.EventId.ToString("N"));
             json.WriteString("type", type);
-            json.WriteNumber("created", @event.OccurredAt.ToUnixTimeSeconds());
+            json.WriteNumber("created", change.OccurredAt.ToUnixTimeSeconds());
             json.WriteNumber("sequence", version);
             json.WriteBoolean("livemode", after.IsLive);
             json.WriteStartObject("data");
@@ -62,12 +106,12 @@ public static class SessionWebhooks
             }
 
             json.WriteEndObject();
-            WritePayment(json, after, @event);
+            WritePayment(json, after, change);
             json.WriteEndObject();
             json.WriteEndObject();
         }
 
-        return new OutboundWebhook(@event.EventId, facts.BusinessId, type, version, Encoding.UTF8.GetString(buffer.ToArray()));
+        return Encoding.UTF8.GetString(buffer.ToArray());
     }
 
     private static void WritePayment(Utf8JsonWriter json, PaymentSessionState after, PaymentSessionEvent @event)

@@ -19,6 +19,9 @@ public sealed class ApiFixture : IAsyncLifetime
     /// <summary>For tests that need a host with settings of its own.</summary>
     public async Task InitializeWith(IDictionary<string, string?> settings) => Host = await TestHost.StartAsync(settings: settings);
 
+    /// <summary>For tests that start the host themselves (e.g. with routes of their own).</summary>
+    public void Use(TestHost host) => Host = host;
+
     public async Task DisposeAsync() => await Host.DisposeAsync();
 
     public Task<HttpResponseMessage> Post(string path, string? key, string body) => Send(HttpMethod.Post, path, key, body);

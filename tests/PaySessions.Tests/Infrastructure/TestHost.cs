@@ -45,11 +45,13 @@ public sealed class TestHost : IAsyncDisposable
     /// <param name="settings">Configuration on top of the test defaults.</param>
     /// <param name="connectionString">Another PostgreSQL than the run's (a server of the test's own); the identity's database when null.</param>
     /// <param name="configure">Last changes to the builder, e.g. a logger provider that captures output.</param>
+    /// <param name="map">Routes of the test's own, mapped after the service's (e.g. a route group in another dialect).</param>
     public static async Task<TestHost> StartAsync(
         ClusterIdentity? identity = null,
         IDictionary<string, string?>? settings = null,
         string? connectionString = null,
-        Action<WebApplicationBuilder>? configure = null)
+        Action<WebApplicationBuilder>? configure = null,
+        Action<WebApplication>? map = null)
     {
         identity ??= ClusterIdentity.New();
         connectionString ??= await TestDatabase.CreateAsync(identity.Database);
@@ -78,6 +80,7 @@ public sealed class TestHost : IAsyncDisposable
         builder.Configuration.AddInMemoryCollection(configuration);
         configure?.Invoke(builder);
         var app = PaySessionsHost.Build(builder, connectionString);
+        map?.Invoke(app);
         await app.StartAsync();
 
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

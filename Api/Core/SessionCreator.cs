@@ -1,0 +1,120 @@
+using PaySessions.Api.Http;
+using PaySessions.Grains.Merchants;
+using PaySessions.Grains.RateLimits;
+using PaySessions.Grains.Sessions;
+
+namespace PaySessions.Api.Core;
+
+/// <summary>
+/// What a dialect asks for once it has parsed its body: the session grain's command, and the
+/// payment method to start at once (a direct redirect), when the merchant named one.
+/// </summary>
+public sealed record NewSession(CreateSession Session, string? PaymentMethodId = null);
+
+/// <summary>How a create ended. Each dialect renders every case in its own shape; none of the refusals wrote anything.</summary>
+public abstract record CreateOutcome
+{
+    private CreateOutcome()
+    {
+    }
+
+    /// <summary>
+    /// The session exists. <paramref name="Payment"/> is the direct redirect's answer when the
+    /// provider was asked (initiated, or the provider's error): the session stands either way.
+    /// </summary>
+    public sealed record Created(PaymentSessionSnapshot Session, InitiatePaymentResult? Payment) : CreateOutcome;
+
+    /// <summary>A rule of money or time refused it (the grain's, see <c>MoneyRules</c>): which field, which rule.</summary>
+    public sealed record Rejected(SessionRuleViolation Violation) : CreateOutcome;
+
+    /// <summary>Over the end user's address limit or the customer's; ask again after <paramref name="RetryAfterSeconds"/>.</summary>
+    public sealed record RateLimited(RateLimitScope Scope, int RetryAfterSeconds) : CreateOutcome;
+
+    /// <summary>The business already has a session for this reference (Payviox's order_id, Xendit's reference_id).</summary>
+    public sealed record DuplicateReference : CreateOutcome;
+
+    /// <summary>The payment method named for a direct redirect is not one the business offers for this session.</summary>
+    public sealed record MethodNotFound(string PaymentMethodId) : CreateOutcome;
+
+    /// <summary>The freshly minted session id already held a session (128 random bits: not expected to happen).</summary>
+    public sealed record SessionIdTaken(string Message) : CreateOutcome;
+}
+
+/// <summary>
+/// The one create path under every dialect: the rate limits, then the payment method of a
+/// direct redirect, then the session grain's Create (which judges the rules of money and time),
+/// then the redirect itself. A request refused at any step writes nothing. It holds no rule of
+/// its own about money, state or time: those are the grain's.
+/// </summary>
+public sealed class SessionCreator(IGrainFactory grains)
+{
+    public async Task<CreateOutcome> Create(NewSession request, CancellationToken cancellationToken)
+    {
+        var command = request.Session;
+
+        // Nothing is written before the session grain's Create, so the steps up to it may be
+        // retried after a transient failure; Create itself is not (it may have committed).
+        if (await TransientFailures.RetryAsync(() => CheckRateLimits(command), cancellationToken) is { } limited)
+        {
+            return limited;
+        }
+
+        AvailablePaymentMethod? method = null;
+        if (request.PaymentMethodId is { } methodId)
+        {
+            var available = await TransientFailures.RetryAsync(
+                () => grains.GetGrain<IBusinessGrain>(command.BusinessId).GetAvailablePaymentMethods(command.Currency, command.Amount, command.Livemode),
+                cancellationToken);
+            method = available.FirstOrDefault(m => m.Id == methodId);
+            if (method is null)
+            {
+                return new CreateOutcome.MethodNotFound(methodId);
+            }
+        }
+
+        var sessionId = SessionIds.New();
+        var result = await grains.GetGrain<IPaymentSessionGrain>(sessionId).Create(command);
+        switch (result.Rejection)
+        {
+            case CreateSessionRejection.None:
+                break;
+            case CreateSessionRejection.DuplicateOrderId:
+                return new CreateOutcome.DuplicateReference();
+            case CreateSessionRejection.Invalid when result.Violation is { } violation:
+                return new CreateOutcome.Rejected(violation);
+            default:
+                return new CreateOutcome.SessionIdTaken(result.Message ?? "The session could not be created.");
+        }
+
+        // Direct redirect: a redirect method starts the payment at once. The session exists
+        // whatever the provider answers, so a failure is reported beside it.
+        InitiatePaymentResult? payment = null;
+        if (method is { Kind: PaymentMethodKind.Redirect })
+        {
+            var initiated = await grains.InitiatePayment(sessionId, new InitiatePayment(method.Id, command.ClientIp));
+            if (initiated.Outcome is InitiatePaymentOutcome.Initiated or InitiatePaymentOutcome.ProviderError)
+            {
+                payment = initiated;
+            }
+        }
+
+        return new CreateOutcome.Created(result.Session!, payment);
+    }
+
+    // The IP limit counts the end user's address (each dialect decides which address that is;
+    // never the merchant server's, which serves everyone), then the customer of the business.
+    private async Task<CreateOutcome?> CheckRateLimits(CreateSession command)
+    {
+        if (command.ClientIp is { } ip)
+        {
+            var byIp = await grains.GetGrain<IRateLimiterGrain>(RateLimitKeys.ForIp(ip)).TryAcquire();
+            if (!byIp.Allowed)
+            {
+                return new CreateOutcome.RateLimited(RateLimitScope.Ip, byIp.RetryAfterSeconds);
+            }
+        }
+
+        var byCustomer = await grains.GetGrain<IRateLimiterGrain>(RateLimitKeys.ForCustomer(command.BusinessId, command.Customer)).TryAcquire();
+        return byCustomer.Allowed ? null : new CreateOutcome.RateLimited(RateLimitScope.Customer, byCustomer.RetryAfterSeconds);
+    }
+}
