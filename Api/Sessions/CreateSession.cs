@@ -57,7 +57,7 @@ public sealed class CreatePayvioxSessionHandler(IGrainFactory grains) : IRequest
         }
 
         var sessionId = SessionIds.New();
-        var session = grains.GetGrain<IPaymentSessionGrain>(sessionId);
+        var session = grains.Get<IPaymentSessionGrain>(sessionId);
         var result = await session.Create(command);
         if (result.Rejection == CreateSessionRejection.DuplicateOrderId)
         {
@@ -89,14 +89,14 @@ public sealed class CreatePayvioxSessionHandler(IGrainFactory grains) : IRequest
     {
         if (command.ClientIp is { } ip)
         {
-            var byIp = await grains.GetGrain<IRateLimiterGrain>(RateLimitKeys.ForIp(ip)).TryAcquire();
+            var byIp = await grains.Get<IRateLimiterGrain>(RateLimitKeys.ForIp(ip)).TryAcquire();
             if (!byIp.Allowed)
             {
                 return new RateLimitedResult(RateLimitedResult.SessionRequests, "ip", byIp.RetryAfterSeconds);
             }
         }
 
-        var byCustomer = await grains.GetGrain<IRateLimiterGrain>(RateLimitKeys.ForCustomer(command.BusinessId, command.Customer)).TryAcquire();
+        var byCustomer = await grains.Get<IRateLimiterGrain>(RateLimitKeys.ForCustomer(command.BusinessId, command.Customer)).TryAcquire();
         return byCustomer.Allowed ? null : new RateLimitedResult(RateLimitedResult.SessionRequests, "customer", byCustomer.RetryAfterSeconds);
     }
 }
