@@ -63,7 +63,7 @@ public sealed class SessionCreator(IGrainFactory grains)
         if (request.PaymentMethodId is { } methodId)
         {
             var available = await TransientFailures.RetryAsync(
-                () => grains.GetGrain<IBusinessGrain>(command.BusinessId).GetAvailablePaymentMethods(command.Currency, command.Amount, command.Livemode),
+                () => grains.Get<IBusinessGrain>(command.BusinessId).GetAvailablePaymentMethods(command.Currency, command.Amount, command.Livemode),
                 cancellationToken);
             method = available.FirstOrDefault(m => m.Id == methodId);
             if (method is null)
@@ -73,7 +73,7 @@ public sealed class SessionCreator(IGrainFactory grains)
         }
 
         var sessionId = SessionIds.New();
-        var result = await grains.GetGrain<IPaymentSessionGrain>(sessionId).Create(command);
+        var result = await grains.Get<IPaymentSessionGrain>(sessionId).Create(command);
         switch (result.Rejection)
         {
             case CreateSessionRejection.None:
@@ -107,14 +107,14 @@ public sealed class SessionCreator(IGrainFactory grains)
     {
         if (command.ClientIp is { } ip)
         {
-            var byIp = await grains.GetGrain<IRateLimiterGrain>(RateLimitKeys.ForIp(ip)).TryAcquire();
+            var byIp = await grains.Get<IRateLimiterGrain>(RateLimitKeys.ForIp(ip)).TryAcquire();
             if (!byIp.Allowed)
             {
                 return new CreateOutcome.RateLimited(RateLimitScope.Ip, byIp.RetryAfterSeconds);
             }
         }
 
-        var byCustomer = await grains.GetGrain<IRateLimiterGrain>(RateLimitKeys.ForCustomer(command.BusinessId, command.Customer)).TryAcquire();
+        var byCustomer = await grains.Get<IRateLimiterGrain>(RateLimitKeys.ForCustomer(command.BusinessId, command.Customer)).TryAcquire();
         return byCustomer.Allowed ? null : new CreateOutcome.RateLimited(RateLimitScope.Customer, byCustomer.RetryAfterSeconds);
     }
 }

@@ -71,7 +71,7 @@ public sealed class ApiKeyAuthenticationHandler(
             return AuthenticateResult.Fail("Malformed API key.");
         }
 
-        var owner = await TransientFailures.RetryAsync(() => grains.GetGrain<IApiKeyGrain>(key.Hash).Resolve(), Context.RequestAborted);
+        var owner = await TransientFailures.RetryAsync(() => grains.Get<IApiKeyGrain>(key.Hash).Resolve(), Context.RequestAborted);
         if (owner is null || owner.Kind != key.Kind || owner.Mode != key.Mode)
         {
             return AuthenticateResult.Fail("Unknown or revoked API key.");

@@ -32,7 +32,7 @@ public sealed class OwnedSessionBehavior<TRequest>(IGrainFactory grains, OwnedSe
             return ApiErrors.SessionNotFound();
         }
 
-        var session = await grains.GetGrain<IPaymentSessionGrain>(request.SessionId).GetSnapshot();
+        var session = await grains.Get<IPaymentSessionGrain>(request.SessionId).GetSnapshot();
         // Test and live are separate worlds: a key of the other mode gets the same "not found" as
         // another business, so a test key cannot even learn that a live session id exists.
         if (session is null || session.BusinessId != request.Merchant.BusinessId || session.Livemode != request.Merchant.Livemode)

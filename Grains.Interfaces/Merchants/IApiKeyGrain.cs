@@ -20,6 +20,7 @@ public interface IApiKeyGrain : IGrainWithStringKey
     Task Revoke();
 }
 
+[Immutable]
 [GenerateSerializer]
 [Alias("PaySessions.ApiKeyOwner")]
 public sealed record ApiKeyOwner(

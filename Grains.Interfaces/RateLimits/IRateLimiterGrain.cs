@@ -14,6 +14,7 @@ public interface IRateLimiterGrain : IGrainWithStringKey
     Task<RateLimitDecision> TryAcquire();
 }
 
+[Immutable]
 [GenerateSerializer]
 [Alias("PaySessions.RateLimitDecision")]
 public sealed record RateLimitDecision(

@@ -5,6 +5,10 @@ namespace PaySessions.Grains.Sessions;
 /// front door (each dialect has its own error shapes); the grain still refuses anything that
 /// would break an invariant of money or state.
 /// </summary>
+// [Immutable] here and on the other records that cross grain calls: within one silo (the front
+// door is co-hosted) Orleans then passes them by reference instead of deep-copying each call,
+// and a grain reference is built without creating copiers. Nothing changes one after it is sent.
+[Immutable]
 [GenerateSerializer]
 [Alias("PaySessions.CreateSession")]
 public sealed record CreateSession
@@ -71,6 +75,7 @@ public enum CreateSessionRejection
 }
 
 /// <param name="Violation">For <see cref="CreateSessionRejection.Invalid"/>: which field broke which rule.</param>
+[Immutable]
 [GenerateSerializer]
 [Alias("PaySessions.CreateSessionResult")]
 public sealed record CreateSessionResult(

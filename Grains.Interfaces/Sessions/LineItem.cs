@@ -1,6 +1,7 @@
 namespace PaySessions.Grains.Sessions;
 
 /// <summary>One purchased line; <see cref="Price"/> is per unit, in minor units.</summary>
+[Immutable]
 [GenerateSerializer]
 [Alias("PaySessions.LineItem")]
 public sealed record LineItem(

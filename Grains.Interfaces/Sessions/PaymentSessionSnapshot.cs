@@ -1,6 +1,7 @@
 namespace PaySessions.Grains.Sessions;
 
 /// <summary>A read-only view of one session at a given version of its log.</summary>
+[Immutable]
 [GenerateSerializer]
 [Alias("PaySessions.PaymentSessionSnapshot")]
 public sealed record PaymentSessionSnapshot
@@ -93,6 +94,7 @@ public sealed record PaymentSessionSnapshot
 /// what was taken (<see cref="Amount"/>, <see cref="Currency"/>; null for late payments recorded
 /// before reports carried them) and what the attempt asked for.
 /// </summary>
+[Immutable]
 [GenerateSerializer]
 [Alias("PaySessions.ReportedPayment")]
 public sealed record ReportedPayment(
@@ -105,6 +107,7 @@ public sealed record ReportedPayment(
     [property: Id(6)] string ExpectedCurrency,
     [property: Id(7)] DateTimeOffset ReceivedAt);
 
+[Immutable]
 [GenerateSerializer]
 [Alias("PaySessions.SessionPayment")]
 public sealed record SessionPayment(
@@ -114,6 +117,7 @@ public sealed record SessionPayment(
     [property: Id(3)] DateTimeOffset CompletedAt);
 
 /// <summary>One row of a session's event log, as stored: the type name and its JSON data.</summary>
+[Immutable]
 [GenerateSerializer]
 [Alias("PaySessions.SessionEventRecord")]
 public sealed record SessionEventRecord(

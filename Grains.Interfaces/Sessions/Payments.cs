@@ -1,6 +1,7 @@
 namespace PaySessions.Grains.Sessions;
 
 /// <summary>Ask a session to start a payment with one of its available methods.</summary>
+[Immutable]
 [GenerateSerializer]
 [Alias("PaySessions.InitiatePayment")]
 public sealed record InitiatePayment(
@@ -33,6 +34,7 @@ public enum InitiatePaymentOutcome
     InProgress = 6,
 }
 
+[Immutable]
 [GenerateSerializer]
 [Alias("PaySessions.InitiatePaymentResult")]
 public sealed record InitiatePaymentResult(
@@ -48,6 +50,7 @@ public sealed record InitiatePaymentResult(
 /// initiation slot until <see cref="LeaseUntil"/>, and everything the provider is asked, including
 /// the idempotency key derived from the attempt.
 /// </summary>
+[Immutable]
 [GenerateSerializer]
 [Alias("PaySessions.AttemptReservation")]
 public sealed record AttemptReservation(
@@ -63,6 +66,7 @@ public sealed record AttemptReservation(
     [property: Id(9)] string AttemptKey = "");
 
 /// <summary>The provider accepted the reserved attempt: its reference and where to send the customer.</summary>
+[Immutable]
 [GenerateSerializer]
 [Alias("PaySessions.StartedAttempt")]
 public sealed record StartedAttempt(
@@ -79,6 +83,7 @@ public sealed record StartedAttempt(
 /// the session completes only when both equal what the attempt asked for. A success without them
 /// is treated as a mismatch: unverified money never completes a session.
 /// </summary>
+[Immutable]
 [GenerateSerializer]
 [Alias("PaySessions.ProviderPaymentReport")]
 public sealed record ProviderPaymentReport(
@@ -109,6 +114,7 @@ public enum PaymentReportOutcome
 }
 
 /// <summary>The answer to a state change such as Cancel: done, or refused with a reason.</summary>
+[Immutable]
 [GenerateSerializer]
 [Alias("PaySessions.TransitionResult")]
 public sealed record TransitionResult(
@@ -126,6 +132,7 @@ public sealed record TransitionResult(
 /// Xendit-style merchant uses for it (<c>CARDS</c>, <c>OVO</c>, <c>SANDBOX_CARD</c>, …) in
 /// <c>allowed_payment_channels</c>; several methods may share one.
 /// </summary>
+[Immutable]
 [GenerateSerializer]
 [Alias("PaySessions.AvailablePaymentMethod")]
 public sealed record AvailablePaymentMethod(

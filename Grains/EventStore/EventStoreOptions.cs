@@ -3,13 +3,20 @@ using Microsoft.Extensions.Options;
 namespace PaySessions.Grains.EventStore;
 
 /// <summary>
-/// Group commit of session appends (<c>PaySessions:EventStore</c>). One writer per silo takes the
-/// appends that are waiting and commits them in one transaction; an append alone is written at
-/// once, whatever <see cref="MaxBatchWait"/> says.
+/// Group commit of session appends (<c>PaySessions:EventStore</c>). Each writer takes the appends
+/// waiting for it and commits them in one transaction; an append alone is written at once,
+/// whatever <see cref="MaxBatchWait"/> says.
 /// </summary>
 public sealed class EventStoreOptions
 {
     public const string Section = "PaySessions:EventStore";
+
+    /// <summary>
+    /// Writers per silo (default 2), each with its own queue and connection: one collects and
+    /// sends a batch while another waits for its commit. A stream always goes to the same writer,
+    /// so its appends stay in order.
+    /// </summary>
+    public int Writers { get; set; } = 2;
 
     /// <summary>The most appends one transaction holds.</summary>
     public int MaxBatchSize { get; set; } = 64;
@@ -21,7 +28,7 @@ public sealed class EventStoreOptions
     /// </summary>
     public TimeSpan MaxBatchWait { get; set; } = TimeSpan.FromMilliseconds(1);
 
-    /// <summary>Appends that may wait for the writer; past this, a new append waits for room.</summary>
+    /// <summary>Appends that may wait for each writer; past this, a new append waits for room.</summary>
     public int QueueCapacity { get; set; } = 4096;
 }
 
@@ -30,6 +37,11 @@ public sealed class EventStoreOptionsValidator : IValidateOptions<EventStoreOpti
     public ValidateOptionsResult Validate(string? name, EventStoreOptions options)
     {
         var failures = new List<string>();
+        if (options.Writers is < 1 or > 16)
+        {
+            failures.Add($"{EventStoreOptions.Section}:Writers must be between 1 and 16.");
+        }
+
         if (options.MaxBatchSize is < 1 or > 1000)
         {
             failures.Add($"{EventStoreOptions.Section}:MaxBatchSize must be between 1 and 1000.");

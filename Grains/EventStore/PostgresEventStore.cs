@@ -11,12 +11,21 @@ namespace PaySessions.Grains.EventStore;
 /// <summary>
 /// Event rows in <c>session_events</c> (append-only: a trigger refuses UPDATE and DELETE) and the
 /// <c>sessions</c> projection (plus the provider-reference index for PaymentInitiated and the
-/// webhook outbox), written with group commit: appends queue for one writer, which commits every
+/// webhook outbox), written with group commit: appends queue for a writer, which commits every
 /// append waiting (up to <see cref="EventStoreOptions.MaxBatchSize"/>) in one transaction. Each
 /// append sits behind a savepoint of its own, so a refused append (version or order id taken)
 /// rolls back alone and its neighbours commit. An append's task completes only once the
 /// transaction holding it has committed; when the commit or the connection fails, every append
 /// of the batch fails with that exception and none of their rows remain.
+/// <para>
+/// There are <see cref="EventStoreOptions.Writers"/> writers, each with a queue and a connection
+/// of its own, so one batch is collected and sent while another waits for its commit. A stream
+/// always goes to the same writer (by its id's hash), whose batches are written one after the
+/// other: two appends of one stream are never in flight in two transactions at once, so they
+/// land in the order they were made. Appends of different streams that collide on an order id
+/// in two writers' transactions are told apart by PostgreSQL's unique index, which makes the
+/// later one wait for the earlier's commit and then refuses it alone.
+/// </para>
 /// </summary>
 public sealed class PostgresEventStore : IEventStore, IAsyncDisposable, IDisposable
 {
@@ -31,6 +40,11 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable, IDisposa
     private const string StreamVersionKey = "session_events_pkey";
     private const string EventIdKey = "session_events_event_id_key";
     private const string OrderIdKey = "sessions_business_order_key";
+
+    private const string SavepointSql = "SAVEPOINT append";
+    private const string ReleaseSql = "RELEASE SAVEPOINT append";
+    private const string RollbackSql = "ROLLBACK TO SAVEPOINT append";
+    private const string MarkerSql = "SELECT $1";
 
     private const string ReadSql = """
         SELECT version, type, data::text
@@ -76,8 +90,8 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable, IDisposa
 
     private readonly NpgsqlDataSource _dataSource;
     private readonly EventStoreOptions _options;
-    private readonly Channel<PendingAppend> _queue;
-    private readonly Task _writer;
+    private readonly Channel<PendingAppend>[] _queues;
+    private readonly Task[] _writers;
     private long _batches;
     private long _appends;
     private int _lastBatchSize;
@@ -91,12 +105,18 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable, IDisposa
     {
         _dataSource = dataSource;
         _options = options.Value;
-        _queue = Channel.CreateBounded<PendingAppend>(new BoundedChannelOptions(_options.QueueCapacity)
+        _queues = new Channel<PendingAppend>[_options.Writers];
+        _writers = new Task[_options.Writers];
+        for (var i = 0; i < _queues.Length; i++)
         {
-            SingleReader = true,
-            FullMode = BoundedChannelFullMode.Wait,
-        });
-        _writer = Task.Run(WriteLoopAsync);
+            var queue = Channel.CreateBounded<PendingAppend>(new BoundedChannelOptions(_options.QueueCapacity)
+            {
+                SingleReader = true,
+                FullMode = BoundedChannelFullMode.Wait,
+            });
+            _queues[i] = queue;
+            _writers[i] = Task.Run(() => WriteLoopAsync(queue.Reader));
+        }
     }
 
     /// <summary>
@@ -114,8 +134,8 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable, IDisposa
     /// <summary>How many appends the most recent batch holds.</summary>
     public int LastBatchSize => Volatile.Read(ref _lastBatchSize);
 
-    /// <summary>Appends waiting for the writer.</summary>
-    public int Pending => _queue.Reader.Count;
+    /// <summary>Appends waiting for a writer.</summary>
+    public int Pending => _queues.Sum(q => q.Reader.Count);
 
     public async Task<IReadOnlyList<StoredEvent>> ReadStreamAsync(string streamId, CancellationToken cancellationToken = default)
     {
@@ -151,7 +171,7 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable, IDisposa
         var append = new PendingAppend(streamId, expectedVersion, events, projection, webhooks, cancellationToken);
         try
         {
-            await _queue.Writer.WriteAsync(append, cancellationToken);
+            await QueueOf(streamId).Writer.WriteAsync(append, cancellationToken);
         }
         catch (ChannelClosedException e)
         {
@@ -161,22 +181,39 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable, IDisposa
         return await append.Result;
     }
 
-    /// <summary>Stops taking appends, writes those already queued, and waits for the writer.</summary>
+    /// <summary>Stops taking appends, writes those already queued, and waits for the writers.</summary>
     public async ValueTask DisposeAsync()
     {
-        _queue.Writer.TryComplete();
-        await _writer;
+        foreach (var queue in _queues)
+        {
+            queue.Writer.TryComplete();
+        }
+
+        await Task.WhenAll(_writers);
     }
 
     public void Dispose()
     {
-        _queue.Writer.TryComplete();
-        _writer.GetAwaiter().GetResult();
+        foreach (var queue in _queues)
+        {
+            queue.Writer.TryComplete();
+        }
+
+        Task.WhenAll(_writers).GetAwaiter().GetResult();
     }
 
-    private async Task WriteLoopAsync()
+    /// <summary>
+    /// Which of <paramref name="writers"/> writers takes <paramref name="streamId"/>'s appends: the
+    /// same one for the life of the process (string hashes are stable within one process, which is
+    /// all the ordering needs).
+    /// </summary>
+    public static int WriterOf(string streamId, int writers) =>
+        writers == 1 ? 0 : (int)((uint)streamId.GetHashCode() % (uint)writers);
+
+    private Channel<PendingAppend> QueueOf(string streamId) => _queues[WriterOf(streamId, _queues.Length)];
+
+    private async Task WriteLoopAsync(ChannelReader<PendingAppend> reader)
     {
-        var reader = _queue.Reader;
         var batch = new List<PendingAppend>(_options.MaxBatchSize);
         while (await reader.WaitToReadAsync())
         {
@@ -256,17 +293,22 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable, IDisposa
                 // Each append sits between its own savepoint and its release, followed by a
                 // marker that reports it done: after an error, the last marker read names the
                 // append before the one that failed.
+                // One savepoint name serves every append: each is released before the next is
+                // taken. With the marker's number a parameter, a batch's statements are the same
+                // few texts every time, which the connection keeps prepared.
                 await using var command = new NpgsqlBatch(connection, transaction);
                 for (var i = next; i < batch.Count; i++)
                 {
-                    command.BatchCommands.Add(new NpgsqlBatchCommand($"SAVEPOINT append_{i}"));
+                    command.BatchCommands.Add(new NpgsqlBatchCommand(SavepointSql));
                     foreach (var statement in Statements(batch[i]))
                     {
                         command.BatchCommands.Add(statement);
                     }
 
-                    command.BatchCommands.Add(new NpgsqlBatchCommand($"RELEASE SAVEPOINT append_{i}"));
-                    command.BatchCommands.Add(new NpgsqlBatchCommand($"SELECT {i}"));
+                    command.BatchCommands.Add(new NpgsqlBatchCommand(ReleaseSql));
+                    var marker = new NpgsqlBatchCommand(MarkerSql);
+                    marker.Parameters.Add(new NpgsqlParameter<int> { TypedValue = i });
+                    command.BatchCommands.Add(marker);
                 }
 
                 var done = next - 1;
@@ -301,7 +343,7 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable, IDisposa
                         outcomes[i] = AppendResult.Appended;
                     }
 
-                    await using (var rollback = new NpgsqlCommand($"ROLLBACK TO SAVEPOINT append_{refused}", connection, transaction))
+                    await using (var rollback = new NpgsqlCommand(RollbackSql, connection, transaction))
                     {
                         await rollback.ExecuteNonQueryAsync();
                     }

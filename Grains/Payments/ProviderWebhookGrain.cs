@@ -8,8 +8,12 @@ namespace PaySessions.Grains.Payments;
 /// <summary>
 /// Verifies a provider's webhook and routes it, through the durable reference index, to the
 /// session grain that started the attempt. Stateless: any silo can take any delivery.
+/// Reentrant, because it holds no state: a worker waiting on the index or a session's commit
+/// takes the next delivery meanwhile (without it, a silo verified as many webhooks at once as it
+/// has cores, each waiting out its session's commit).
 /// </summary>
 [StatelessWorker]
+[Reentrant]
 public sealed partial class ProviderWebhookGrain(
     PaymentProviders providers,
     ISessionIndex index,

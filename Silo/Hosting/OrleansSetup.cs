@@ -40,7 +40,7 @@ public static class OrleansSetup
 
         var services = silo.Services;
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton(_ => NpgsqlDataSource.Create(connectionString));
+        services.TryAddSingleton(_ => CreateDataSource(connectionString));
         services.TryAddSingleton<IEventStore, PostgresEventStore>();
         services.AddOptions<EventStoreOptions>().BindConfiguration(EventStoreOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<EventStoreOptions>, EventStoreOptionsValidator>();
@@ -86,6 +86,23 @@ public static class OrleansSetup
             }
         });
         return silo;
+    }
+
+    /// <summary>
+    /// The pool the event store, the outbox and the indexes share. Unless the connection string
+    /// says otherwise, each connection keeps the statements it runs often prepared (Npgsql's
+    /// automatic preparation): the event store's batches repeat the same few statements, and
+    /// PostgreSQL, which shares the machine's cores, then skips parsing and planning them.
+    /// </summary>
+    public static NpgsqlDataSource CreateDataSource(string connectionString)
+    {
+        var builder = new NpgsqlDataSourceBuilder(connectionString);
+        if (builder.ConnectionStringBuilder.MaxAutoPrepare == 0)
+        {
+            builder.ConnectionStringBuilder.MaxAutoPrepare = 32;
+        }
+
+        return builder.Build();
     }
 
     /// <summary>Membership through the ADO.NET provider: every silo on the database with the same cluster id joins.</summary>

@@ -4,10 +4,15 @@
 # (`dotnet run -c Release --project Silo`, Development) and the baseline in bench/create/Baseline,
 # drives both with wrk at 1, 16 and 64 connections, and prints one markdown table.
 # Usage: bash bench/create/run.sh [seconds per cell, default 10]
+#        bash bench/create/run.sh --serve   starts PostgreSQL and both sides as a run does, prints
+#        their ports and the service's process id (for dotnet-counters and dotnet-trace), and keeps
+#        them up until interrupted.
 # Everything listens on 127.0.0.1 only; everything started here is stopped on exit.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
+serve=false
+if [ "${1:-}" = --serve ]; then serve=true; shift; fi
 seconds=${1:-10}
 connections=(1 16 64)
 key="sk_test_devmerchant000000000000"
@@ -104,6 +109,20 @@ smoke() {
 }
 smoke service "$service_port"
 smoke baseline "$baseline_port"
+
+if $serve; then
+  # dotnet run starts the service as a child: the process to attach tools to is the Silo's dll.
+  service_pid=$(pgrep -g "${pids[0]}" -f 'PaySessions.Silo' | tail -1 || true)
+  cat <<EOF2
+service=http://127.0.0.1:$service_port (process $service_pid)
+baseline=http://127.0.0.1:$baseline_port
+postgres=Host=127.0.0.1;Port=$pg_port;Username=postgres (databases paysessions, baseline)
+key=$key
+logs=$dir
+Serving until interrupted.
+EOF2
+  while true; do sleep 3600; done
+fi
 
 # One wrk run; prints "req/s p50_ms p99_ms non2xx socket_errors", req/s counting 2xx answers only.
 drive() {

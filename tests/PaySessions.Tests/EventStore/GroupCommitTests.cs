@@ -254,9 +254,12 @@ public sealed class GroupCommitTests : IAsyncLifetime
         await Assert.ThrowsAsync<ObjectDisposedException>(() => store.AppendAsync(streams[0], 1, [new Canceled { EventId = Guid.NewGuid(), OccurredAt = Now }], Projection(streams[0], created[0], "canceled", 2)));
     }
 
+    // One writer: these tests hold "the writer" at the gate to make a batch of exactly the appends
+    // they queue (PipelinedWriterTests covers several writers).
     private PostgresEventStore Store(EventStoreOptions options, BatchGate? gate = null)
     {
         var g = gate ?? _gate;
+        options.Writers = 1;
         return new PostgresEventStore(_db, Options.Create(options)) { BeforeCommit = g.Hook };
     }
 
