@@ -12,7 +12,7 @@
 #
 # Usage: bash bench/expiry/scale.sh [open sessions, default 1000000] [due within one minute, default 100000]
 # Environment: WEBHOOKS=0        no webhook URL for the business (rows are still queued, then skipped)
-#              LEAD=60           seconds from the end of the load to the first due session
+#              LEAD=90           seconds from the start of the due load to the first due session
 #              BEFORE=20         seconds of the light load before the due minute (and DURING=60 in it)
 #              DELIVERY_WAIT=300 seconds to wait after the sweep for every webhook to be delivered
 #              SERVICE_ENV="K=V ..." extra settings for the service (e.g. PaySessions__Sessions__ExpirySweepConcurrency=16)
@@ -24,7 +24,7 @@ total=${1:-1000000}
 due=${2:-100000}
 later=$((total - due))
 webhooks=${WEBHOOKS:-1}
-lead=${LEAD:-60}
+lead=${LEAD:-90}
 before=${BEFORE:-20}
 during=${DURING:-60}
 delivery_wait=${DELIVERY_WAIT:-300}
@@ -159,7 +159,7 @@ say "Loading $later sessions due hours from now..."
 if [ "$later" -gt 0 ]; then
   load 1 "$later" later- "now() + interval '2 hours' + random() * interval '20 hours'"
 fi
-say "Loading $due sessions due within one minute, $lead s after this load..."
+say "Loading $due sessions due within one minute, the first $lead s from now..."
 t0=$(( $(date +%s) + lead ))
 load $((later + 1)) "$total" due- "to_timestamp($t0) + (i - $later - 1) * interval '60 seconds' / $due"
 t_end=$((t0 + 60))
