@@ -74,7 +74,9 @@ public sealed partial class ExpirySweeperGrain(
         }
 
         var settings = options.Value;
-        var interval = settings.ExpirySweepInterval < settings.ExpirySweepPeriod ? settings.ExpirySweepInterval : settings.ExpirySweepPeriod;
+        var interval = settings.ExpirySweepInterval > TimeSpan.Zero && settings.ExpirySweepInterval < settings.ExpirySweepPeriod
+            ? settings.ExpirySweepInterval
+            : settings.ExpirySweepPeriod;
 
         // Interleaved, so calls (SweepNow, reminder ticks) are not held up behind a long sweep;
         // the next tick comes an interval after the previous callback's task completes.
