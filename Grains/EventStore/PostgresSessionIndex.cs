@@ -13,24 +13,31 @@ public sealed class PostgresSessionIndex(NpgsqlDataSource dataSource) : ISession
         return await command.ExecuteScalarAsync(cancellationToken) as string;
     }
 
-    // Served by the partial index sessions_open_by_expiry.
-    public async Task<IReadOnlyList<string>> DueForExpiryAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken = default)
+    // Served by the partial index sessions_open_by_expiry: the range from the cursor's expires_at
+    // to now is the index condition, the row comparison only skips the cursor's own ties.
+    public async Task<IReadOnlyList<DueSession>> DueForExpiryAsync(DateTimeOffset now, DueSession? after, int limit, CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand("""
-            SELECT session_id FROM sessions
+            SELECT session_id, expires_at FROM sessions
             WHERE status IN ('created', 'payment_initiated') AND expires_at <= $1
-            ORDER BY expires_at
-            LIMIT $2
+              AND expires_at >= $2 AND (expires_at, session_id) > ($2, $3)
+            ORDER BY expires_at, session_id
+            LIMIT $4
             """);
-        command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = now.UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(Time(now));
+        command.Parameters.Add(Time(after?.ExpiresAt ?? DateTimeOffset.MinValue));
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = after?.SessionId ?? "" });
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var due = new List<string>();
+        var due = new List<DueSession>();
         while (await reader.ReadAsync(cancellationToken))
         {
-            due.Add(reader.GetString(0));
+            due.Add(new DueSession(reader.GetString(0), reader.GetFieldValue<DateTimeOffset>(1)));
         }
 
         return due;
     }
+
+    private static NpgsqlParameter<DateTime> Time(DateTimeOffset value) =>
+        new() { TypedValue = value.UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz };
 }

@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using PaySessions.Grains.EventStore;
@@ -5,9 +6,15 @@ using PaySessions.Grains.EventStore;
 namespace PaySessions.Grains.Sessions;
 
 /// <summary>
-/// The expiry sweep. Each tick pages through open sessions past their time (oldest first, from the
-/// partial index on the projection) and asks each grain to expire itself; the grain decides from
-/// its own log, so a stale projection row or a duplicate tick does no harm.
+/// The expiry sweep. A sweep walks the open sessions past their time (in (<c>expires_at</c>, id)
+/// order, from the partial index on the projection) and asks each grain to expire itself, keeping
+/// <see cref="PaymentSessionOptions.ExpirySweepConcurrency"/> of them in flight so their appends
+/// share group commits; the grain decides from its own log, so a stale projection row or a
+/// duplicate sweep does no harm. A sweep runs until nothing due is left, however many fell due
+/// together. The durable reminder (every <see cref="PaymentSessionOptions.ExpirySweepPeriod"/>)
+/// brings the sweeper back on some silo; while active, a grain timer sweeps every
+/// <see cref="PaymentSessionOptions.ExpirySweepInterval"/>. One sweep at a time: a timer tick while
+/// one runs waits for it, and <see cref="SweepNow"/> runs after it.
 /// </summary>
 public sealed partial class ExpirySweeperGrain(
     ISessionIndex index,
@@ -18,10 +25,11 @@ public sealed partial class ExpirySweeperGrain(
     : Grain, IExpirySweeperGrain, IRemindable
 {
     private const string Reminder = "expiry-sweep";
-    private const int Concurrency = 32;
 
-    // Bounds one tick, so a backlog is worked off over several ticks instead of one endless turn.
-    private const int MaxPerTick = 20_000;
+    private IGrainTimer? _timer;
+
+    // The sweep running, or the last one; every new sweep starts after it.
+    private Task<int> _sweep = Task.FromResult(0);
 
     // The reminder outlives the silo that registered it, with the period it was given then. Every
     // silo start calls this: it registers the reminder when there is none, and again when the
@@ -38,25 +46,141 @@ public sealed partial class ExpirySweeperGrain(
         {
             await this.RegisterOrUpdateReminder(Reminder, period, period);
         }
+
+        StartTimer();
     }
 
-    public async Task<int> SweepNow()
+    public Task<int> SweepNow() => Sweep();
+
+    // A tick on a fresh activation (the silo restarted, or the sweeper moved) starts the timer,
+    // whose first tick is at once; on an active sweeper the timer is already sweeping.
+    public Task ReceiveReminder(string reminderName, TickStatus status)
     {
-        var expired = 0;
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        while (seen.Count < MaxPerTick)
+        if (reminderName == Reminder)
         {
-            var due = (await index.DueForExpiryAsync(clock.GetUtcNow(), options.Value.ExpirySweepBatch)).Where(seen.Add).ToList();
-            if (due.Count == 0)
+            StartTimer();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    // Only a scheduled sweeper polls: one activated just to answer SweepNow (as in tests on a fake
+    // clock) sweeps only when asked.
+    private void StartTimer()
+    {
+        if (_timer is not null)
+        {
+            return;
+        }
+
+        var settings = options.Value;
+        var interval = settings.ExpirySweepInterval > TimeSpan.Zero && settings.ExpirySweepInterval < settings.ExpirySweepPeriod
+            ? settings.ExpirySweepInterval
+            : settings.ExpirySweepPeriod;
+
+        // Interleaved, so calls (SweepNow, reminder ticks) are not held up behind a long sweep;
+        // the next tick comes an interval after the previous callback's task completes.
+        _timer = this.RegisterGrainTimer(OnTimer, new GrainTimerCreationOptions(TimeSpan.Zero, interval) { Interleave = true, KeepAlive = true });
+    }
+
+    private async Task OnTimer(CancellationToken cancellationToken)
+    {
+        if (!_sweep.IsCompleted)
+        {
+            return;
+        }
+
+        try
+        {
+            await Sweep();
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogSweepFailed(logger, e);
+        }
+    }
+
+    private Task<int> Sweep()
+    {
+        var previous = _sweep;
+        _sweep = After(previous);
+        return _sweep;
+
+        async Task<int> After(Task<int> earlier)
+        {
+            try
             {
-                break;
+                await earlier;
+            }
+            catch (Exception)
+            {
+                // Whoever awaited the earlier sweep saw its failure; this one starts afresh.
             }
 
-            foreach (var chunk in due.Chunk(Concurrency))
+            return await SweepDue();
+        }
+    }
+
+    /// <summary>
+    /// One sweep: a pager reads due sessions page by page into a small queue, and a fixed number of
+    /// workers take them one by one, so a slow grain holds up one slot, not a whole chunk.
+    /// </summary>
+    private async Task<int> SweepDue()
+    {
+        var settings = options.Value;
+        var queue = Channel.CreateBounded<string>(new BoundedChannelOptions(Math.Max(1, settings.ExpirySweepBatch)) { SingleWriter = true });
+        var expired = 0;
+        var failed = 0;
+        Exception? firstFailure = null;
+
+        async Task Work()
+        {
+            while (await queue.Reader.WaitToReadAsync())
             {
-                var results = await Task.WhenAll(chunk.Select(id => GrainFactory.GetGrain<IPaymentSessionGrain>(id).ExpireIfDue()));
-                expired += results.Count(done => done);
+                while (queue.Reader.TryRead(out var sessionId))
+                {
+                    try
+                    {
+                        if (await GrainFactory.GetGrain<IPaymentSessionGrain>(sessionId).ExpireIfDue())
+                        {
+                            expired++;
+                        }
+                    }
+                    catch (Exception e)
+                    {
+                        // One session that cannot be expired now (a conflict storm, the database
+                        // away) must not stop the others; the next sweep finds it again.
+                        failed++;
+                        firstFailure ??= e;
+                    }
+                }
             }
+        }
+
+        var workers = Enumerable.Range(0, Math.Max(1, settings.ExpirySweepConcurrency)).Select(_ => Work()).ToList();
+        try
+        {
+            DueSession? cursor = null;
+            while (true)
+            {
+                var page = await index.DueForExpiryAsync(clock.GetUtcNow(), cursor, Math.Max(1, settings.ExpirySweepBatch));
+                if (page.Count == 0)
+                {
+                    break;
+                }
+
+                foreach (var due in page)
+                {
+                    await queue.Writer.WriteAsync(due.SessionId);
+                }
+
+                cursor = page[^1];
+            }
+        }
+        finally
+        {
+            queue.Writer.Complete();
+            await Task.WhenAll(workers);
         }
 
         if (expired > 0)
@@ -64,12 +188,20 @@ public sealed partial class ExpirySweeperGrain(
             LogSwept(logger, expired);
         }
 
+        if (firstFailure is not null)
+        {
+            LogSessionsFailed(logger, failed, firstFailure);
+        }
+
         return expired;
     }
 
-    public Task ReceiveReminder(string reminderName, TickStatus status) =>
-        reminderName == Reminder ? SweepNow() : Task.CompletedTask;
-
     [LoggerMessage(Level = LogLevel.Information, Message = "Expiry sweep expired {Count} sessions")]
     private static partial void LogSwept(ILogger logger, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Expiry sweep could not expire {Count} sessions; the next sweep tries again")]
+    private static partial void LogSessionsFailed(ILogger logger, int count, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Expiry sweep failed; the next tick tries again")]
+    private static partial void LogSweepFailed(ILogger logger, Exception exception);
 }

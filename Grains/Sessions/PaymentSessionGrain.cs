@@ -179,9 +179,18 @@ public sealed partial class PaymentSessionGrain(
 
     public async Task<bool> ExpireIfDue()
     {
+        var expiredNow = false;
         for (var i = 0; i < MaxDecisions && State.IsDue(clock.GetUtcNow()); i++)
         {
-            await RaiseConditionalEvent(new Expired { EventId = Guid.NewGuid(), OccurredAt = clock.GetUtcNow() });
+            expiredNow |= await RaiseConditionalEvent(new Expired { EventId = Guid.NewGuid(), OccurredAt = clock.GetUtcNow() });
+        }
+
+        // Nothing more will happen to an expired session but reads of it: its activation is let go
+        // once this call is answered, so a sweep that expires thousands at once does not hold them
+        // all in memory until idle collection. A later read rebuilds it from its rows.
+        if (expiredNow)
+        {
+            DeactivateOnIdle();
         }
 
         return State.Status == SessionStatus.Expired;

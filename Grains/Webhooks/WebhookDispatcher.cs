@@ -42,7 +42,22 @@ public sealed partial class WebhookDispatcher(
                 var due = await outbox.ClaimDueAsync(clock.GetUtcNow(), lease, settings.BatchSize, stoppingToken);
                 if (due.Count > 0)
                 {
-                    await Parallel.ForEachAsync(due, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = stoppingToken }, Deliver);
+                    // Sent in parallel, recorded together: one commit for the whole claimed batch
+                    // rather than one per delivery, so a burst of webhooks (a mass expiry) does not
+                    // spend the database's commits that session appends need. A crash between
+                    // sending and recording sends again when the lease runs out (at least once).
+                    var outcomes = new WebhookOutcome[due.Count];
+                    await Parallel.ForAsync(0, due.Count, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = stoppingToken },
+                        async (i, cancellationToken) => outcomes[i] = await Deliver(due[i], cancellationToken));
+                    await outbox.RecordAsync(outcomes, stoppingToken);
+                    foreach (var outcome in outcomes)
+                    {
+                        if (outcome.Status is "pending" or "failed")
+                        {
+                            LogAttemptFailed(logger, outcome.Delivery.EventId, outcome.Delivery.Attempts + 1, outcome.Attempt?.StatusCode ?? 0, outcome.Status == "failed");
+                        }
+                    }
+
                     continue;
                 }
             }
@@ -66,28 +81,25 @@ public sealed partial class WebhookDispatcher(
         }
     }
 
-    private async ValueTask Deliver(ClaimedWebhook delivery, CancellationToken cancellationToken)
+    private async Task<WebhookOutcome> Deliver(ClaimedWebhook delivery, CancellationToken cancellationToken)
     {
         var target = await grains.GetGrain<IBusinessGrain>(delivery.BusinessId).GetWebhookTarget();
         if (target is null)
         {
             // No endpoint configured: nothing to send, now or later.
-            await outbox.RecordAsync(delivery, clock.GetUtcNow(), null, "skipped", null, cancellationToken);
-            return;
+            return new WebhookOutcome(delivery, clock.GetUtcNow(), null, "skipped", null);
         }
 
         var attempt = await Send(target, delivery, cancellationToken);
         var now = clock.GetUtcNow();
         if (attempt.StatusCode is >= 200 and < 300)
         {
-            await outbox.RecordAsync(delivery, now, attempt, "delivered", null, cancellationToken);
-            return;
+            return new WebhookOutcome(delivery, now, attempt, "delivered", null);
         }
 
         var retryAt = now + Backoff(delivery.Attempts + 1);
         var givingUp = retryAt > delivery.CreatedAt + options.Value.GiveUpAfter;
-        await outbox.RecordAsync(delivery, now, attempt, givingUp ? "failed" : "pending", givingUp ? null : retryAt, cancellationToken);
-        LogAttemptFailed(logger, delivery.EventId, delivery.Attempts + 1, attempt.StatusCode ?? 0, givingUp);
+        return new WebhookOutcome(delivery, now, attempt, givingUp ? "failed" : "pending", givingUp ? null : retryAt);
     }
 
     private async Task<AttemptResult> Send(WebhookTarget target, ClaimedWebhook delivery, CancellationToken cancellationToken)

@@ -10,6 +10,9 @@ public sealed record ClaimedWebhook(Guid EventId, string BusinessId, string Payl
 /// <summary>What one attempt came to.</summary>
 public sealed record AttemptResult(string Url, int? StatusCode, string? Error, int DurationMs);
 
+/// <summary>A claimed delivery's attempt (none when it was skipped) and its new state.</summary>
+public sealed record WebhookOutcome(ClaimedWebhook Delivery, DateTimeOffset At, AttemptResult? Attempt, string Status, DateTimeOffset? RetryAt);
+
 /// <summary>The merchant-webhook outbox the event store writes into, as the dispatcher and readers see it.</summary>
 public interface IWebhookOutbox
 {
@@ -19,8 +22,11 @@ public interface IWebhookOutbox
     /// </summary>
     Task<IReadOnlyList<ClaimedWebhook>> ClaimDueAsync(DateTimeOffset now, TimeSpan lease, int limit, CancellationToken cancellationToken);
 
-    /// <summary>Records an attempt and the delivery's new state: delivered, retry at a time, or failed for good.</summary>
-    Task RecordAsync(ClaimedWebhook delivery, DateTimeOffset at, AttemptResult? attempt, string status, DateTimeOffset? retryAt, CancellationToken cancellationToken);
+    /// <summary>
+    /// Records attempts and each delivery's new state (delivered, retry at a time, failed for good,
+    /// skipped) in one transaction: a dispatcher records a whole claimed batch with one commit.
+    /// </summary>
+    Task RecordAsync(IReadOnlyList<WebhookOutcome> outcomes, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<WebhookDelivery>> ListForSessionAsync(string sessionId, CancellationToken cancellationToken = default);
 }
@@ -56,37 +62,46 @@ public sealed class PostgresWebhookOutbox(NpgsqlDataSource dataSource) : IWebhoo
         return claimed;
     }
 
-    public async Task RecordAsync(ClaimedWebhook delivery, DateTimeOffset at, AttemptResult? attempt, string status, DateTimeOffset? retryAt, CancellationToken cancellationToken)
+    public async Task RecordAsync(IReadOnlyList<WebhookOutcome> outcomes, CancellationToken cancellationToken)
     {
+        if (outcomes.Count == 0)
+        {
+            return;
+        }
+
+        // One statement per table over arrays, in one implicit transaction: one commit however
+        // many deliveries the batch holds.
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var batch = new NpgsqlBatch(connection);
         var update = new NpgsqlBatchCommand("""
-            UPDATE webhook_deliveries
-            SET status = $2, attempts = $3, next_attempt_at = coalesce($4, next_attempt_at),
-                delivered_at = CASE WHEN $2 = 'delivered' THEN $5 ELSE delivered_at END
-            WHERE event_id = $1
+            UPDATE webhook_deliveries d
+            SET status = o.status, attempts = o.attempts, next_attempt_at = coalesce(o.retry_at, d.next_attempt_at),
+                delivered_at = CASE WHEN o.status = 'delivered' THEN o.at ELSE d.delivered_at END
+            FROM unnest($1::uuid[], $2::text[], $3::int[], $4::timestamptz[], $5::timestamptz[]) AS o(event_id, status, attempts, retry_at, at)
+            WHERE d.event_id = o.event_id
             """);
-        update.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = delivery.EventId });
-        update.Parameters.Add(new NpgsqlParameter<string> { TypedValue = status });
-        update.Parameters.Add(new NpgsqlParameter<int> { TypedValue = delivery.Attempts + (attempt is null ? 0 : 1) });
-        update.Parameters.Add(new NpgsqlParameter { Value = retryAt is { } r ? r.UtcDateTime : DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
-        update.Parameters.Add(Time(at));
+        update.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = [.. outcomes.Select(o => o.Delivery.EventId)] });
+        update.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. outcomes.Select(o => o.Status)] });
+        update.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = [.. outcomes.Select(o => o.Delivery.Attempts + (o.Attempt is null ? 0 : 1))] });
+        update.Parameters.Add(new NpgsqlParameter<DateTime?[]> { TypedValue = [.. outcomes.Select(o => o.RetryAt?.UtcDateTime)], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
+        update.Parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = [.. outcomes.Select(o => o.At.UtcDateTime)], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
         batch.BatchCommands.Add(update);
 
-        if (attempt is not null)
+        var attempted = outcomes.Where(o => o.Attempt is not null).ToList();
+        if (attempted.Count > 0)
         {
             var log = new NpgsqlBatchCommand("""
                 INSERT INTO webhook_attempts (event_id, attempt, attempted_at, url, status_code, error, duration_ms)
-                VALUES ($1, $2, $3, $4, $5, $6, $7)
+                SELECT * FROM unnest($1::uuid[], $2::int[], $3::timestamptz[], $4::text[], $5::int[], $6::text[], $7::int[])
                 ON CONFLICT (event_id, attempt) DO NOTHING
                 """);
-            log.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = delivery.EventId });
-            log.Parameters.Add(new NpgsqlParameter<int> { TypedValue = delivery.Attempts + 1 });
-            log.Parameters.Add(Time(at));
-            log.Parameters.Add(new NpgsqlParameter<string> { TypedValue = attempt.Url });
-            log.Parameters.Add(new NpgsqlParameter { Value = attempt.StatusCode is { } code ? code : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Integer });
-            log.Parameters.Add(new NpgsqlParameter { Value = attempt.Error is { } error ? error : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-            log.Parameters.Add(new NpgsqlParameter<int> { TypedValue = attempt.DurationMs });
+            log.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = [.. attempted.Select(o => o.Delivery.EventId)] });
+            log.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = [.. attempted.Select(o => o.Delivery.Attempts + 1)] });
+            log.Parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = [.. attempted.Select(o => o.At.UtcDateTime)], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
+            log.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. attempted.Select(o => o.Attempt!.Url)] });
+            log.Parameters.Add(new NpgsqlParameter<int?[]> { TypedValue = [.. attempted.Select(o => o.Attempt!.StatusCode)] });
+            log.Parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = [.. attempted.Select(o => o.Attempt!.Error)] });
+            log.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = [.. attempted.Select(o => o.Attempt!.DurationMs)] });
             batch.BatchCommands.Add(log);
         }
 
