@@ -466,6 +466,8 @@ public sealed class XenditSessionRulesProperties
         "reference_id", "session_type", "mode", "currency", "country", "amount", "customer", "customer_id", "type",
         "individual_detail", "given_names", "items", "quantity", "net_unit_amount", "name", "category", "metadata",
         "expires_at", "locale", "url", "allowed_payment_channels", "channel_properties", "success_return_url", "x",
+        "capture_method", "allow_save_payment_method", "gender", "email", "mobile_number", "date_of_birth", "image_url",
+        "description", "item_type",
     ];
 
     private static Gen<JsonNode?> AnyJson(int depth)
@@ -514,12 +516,13 @@ public sealed class XenditSessionRulesProperties
     {
         var target = key switch
         {
-            "given_names" when body["customer"] is JsonObject c => c["individual_detail"]!.AsObject(),
-            "quantity" or "net_unit_amount" or "name" or "category" or "url" when body["items"] is JsonArray { Count: > 0 } items => items[0]!.AsObject(),
+            "given_names" or "gender" or "date_of_birth" when body["customer"] is JsonObject c => c["individual_detail"]!.AsObject(),
+            "email" or "mobile_number" when body["customer"] is JsonObject c => c,
+            "quantity" or "net_unit_amount" or "name" or "category" or "url" or "image_url" or "item_type" when body["items"] is JsonArray { Count: > 0 } items => items[0]!.AsObject(),
             "type" or "individual_detail" when body["customer"] is JsonObject c => c,
             _ => body,
         };
-        target[key] = value?.DeepClone();
+        target[key == "item_type" ? "type" : key] = value?.DeepClone();
         return body.ToJsonString();
     }
 }
