@@ -22,6 +22,9 @@ public sealed record XenditSessionLimits
 
     /// <summary>The expiry of a session that names none (the seed's 30 minutes after creation).</summary>
     public TimeSpan DefaultExpiry { get; init; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>For start-up validation: the ceiling is at least the seed's floor, and the default lies between them.</summary>
+    public bool IsValid => MaxExpiry >= MinExpiry && DefaultExpiry >= MinExpiry && DefaultExpiry <= MaxExpiry;
 }
 
 /// <summary>

@@ -296,6 +296,16 @@ public sealed class XenditSessionRulesTests
         Assert.Equal(Now.AddHours(1), XenditSessionRules.Check(Json(SaveExample), Now, limits).Create!.ExpiresAt);
     }
 
+    [Fact]
+    public void Limits_are_valid_only_when_the_default_lies_between_the_seeds_floor_and_the_ceiling()
+    {
+        Assert.True(XenditSessionLimits.Default.IsValid);
+        Assert.False(new XenditSessionLimits { MaxExpiry = TimeSpan.FromMinutes(9) }.IsValid);
+        Assert.False(new XenditSessionLimits { DefaultExpiry = TimeSpan.FromMinutes(5) }.IsValid);
+        Assert.False(new XenditSessionLimits { DefaultExpiry = TimeSpan.FromMinutes(31) }.IsValid);
+        Assert.True(new XenditSessionLimits { MaxExpiry = TimeSpan.FromDays(1), DefaultExpiry = TimeSpan.FromMinutes(10) }.IsValid);
+    }
+
     private static XenditCreateFacts Parse(string json)
     {
         var check = XenditSessionRules.Check(Json(json), Now, XenditSessionLimits.Default);
