@@ -13,6 +13,7 @@ using PaySessions.Api.Merchants;
 using PaySessions.Api.Sandbox;
 using PaySessions.Api.Sessions;
 using PaySessions.Api.Webhooks;
+using PaySessions.Api.Xendit;
 
 namespace PaySessions.Api;
 
@@ -27,6 +28,7 @@ public static class ApiSetup
         services.AddScoped<IMediator, Mediator>();
         services.AddScoped<OwnedSessionAccess>();
         services.AddSingleton<SessionCreator>();
+        services.AddSingleton<PaymentLinks>();
         services.AddTransient(typeof(IPipelineBehavior<,>), typeof(RequestLoggingBehavior<,>));
         services.AddTransient(typeof(IPipelineBehavior<,>), typeof(TransientRetryBehavior<,>));
         RequestConventions.Register(services, typeof(ApiSetup).Assembly);
@@ -91,6 +93,8 @@ public static class ApiSetup
         sessions.MapPost("/{id}/cancel", CancelSessionEndpoint.Handle).WithName("CancelSession");
         sessions.MapGet("/{id}/webhooks", GetSessionWebhooksEndpoint.Handle).WithName("GetSessionWebhooks");
         sessions.MapPost("/{id}/pay", PaySessionEndpoint.Handle).AddEndpointFilter<JsonRequestBody>().WithName("PaySession");
+
+        endpoints.MapXenditSessionGroup();
 
         // Providers authenticate by signature, not by API key.
         endpoints.MapPost("/webhooks/{provider}", ReceiveProviderWebhookEndpoint.Handle).WithName("ReceiveProviderWebhook");

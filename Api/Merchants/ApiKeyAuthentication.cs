@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -10,7 +11,8 @@ using PaySessions.Grains.Merchants;
 namespace PaySessions.Api.Merchants;
 
 /// <summary>
-/// <c>Authorization: Bearer pk_…|sk_…</c>. The key is hashed and looked up through its key grain
+/// <c>Authorization: Bearer pk_…|sk_…</c> (and, on a route group that reads it, Basic with the
+/// key as user name: see <see cref="ApiKeyForms"/>). The key is hashed and looked up through its key grain
 /// (in memory once active); a missing, malformed, unknown or revoked key is the same 401 (in the
 /// route's error shape: <c>{"error":"Unauthorized"}</c> on the Payviox-style routes), so the
 /// answer says nothing about which it was.
@@ -40,7 +42,17 @@ public sealed class ApiKeyAuthenticationHandler(
         // has recently seen work still passes (and is still checked by its grain below): the
         // throttle is for guesses, not for the merchant who shares the address.
         var address = Context.Connection.RemoteIpAddress?.ToString() ?? "";
-        var key = PresentedKey.From(header);
+        var forms = Context.GetEndpoint()?.Metadata.GetMetadata<ApiKeyForms>() ?? ApiKeyForms.BearerAnyKey;
+        var key = PresentedKey.From(header, forms.Basic);
+
+        // A route group for secret keys only (the Xendit dialect's) refuses a public key like any
+        // other bad key, before it costs a lookup; it is a real key, so it is neither counted as a
+        // guess nor dropped from the recently valid ones.
+        if (key is not null && forms.SecretOnly && key.Kind != ApiKeyKind.Secret)
+        {
+            return AuthenticateResult.Fail("A public key cannot call this API.");
+        }
+
         if ((key is null || !validKeys.Contains(key.Hash)) && failures.IsThrottled(address, out var retryAfter))
         {
             Context.Items[ThrottledKey] = retryAfter;
@@ -101,20 +113,82 @@ public sealed class ApiKeyAuthenticationHandler(
     }
 }
 
-/// <summary>A well-formed key from a bearer header: its hash (the only form that is kept) and what its prefix says.</summary>
+/// <summary>
+/// Which forms of <c>Authorization</c> a route group reads, as endpoint metadata
+/// (<see cref="ApiKeyFormsExtensions.WithApiKeyForms{TBuilder}"/>). A route with none reads
+/// <see cref="BearerAnyKey"/>: the Payviox-style <c>/session</c> routes take Bearer only.
+/// </summary>
+/// <param name="Basic">Also read HTTP Basic with the key as user name and an empty password.</param>
+/// <param name="SecretOnly">A public key is refused like an unknown one.</param>
+public sealed record ApiKeyForms(bool Basic, bool SecretOnly)
+{
+    public static ApiKeyForms BearerAnyKey { get; } = new(Basic: false, SecretOnly: false);
+
+    /// <summary>What a Xendit merchant sends: Basic (<c>-u sk_…:</c>) or Bearer, with the secret key.</summary>
+    public static ApiKeyForms BasicOrBearerSecret { get; } = new(Basic: true, SecretOnly: true);
+}
+
+public static class ApiKeyFormsExtensions
+{
+    public static TBuilder WithApiKeyForms<TBuilder>(this TBuilder builder, ApiKeyForms forms)
+        where TBuilder : IEndpointConventionBuilder => builder.WithMetadata(forms);
+}
+
+/// <summary>A well-formed key from a bearer (or, where read, basic) header: its hash (the only form that is kept) and what its prefix says.</summary>
 internal sealed record PresentedKey(string Hash, ApiKeyKind Kind, ApiKeyMode Mode)
 {
     private const string Bearer = "Bearer ";
+    private const string Basic = "Basic ";
 
-    public static PresentedKey? From(string header)
+    // Far above any key: a longer credential is malformed without being decoded.
+    private const int MaxBasicLength = 512;
+
+    public static PresentedKey? From(string header, bool readBasic = false)
     {
-        if (!header.StartsWith(Bearer, StringComparison.OrdinalIgnoreCase))
+        string key;
+        if (header.StartsWith(Bearer, StringComparison.OrdinalIgnoreCase))
+        {
+            key = header[Bearer.Length..].Trim();
+        }
+        else if (readBasic && header.StartsWith(Basic, StringComparison.OrdinalIgnoreCase) && BasicUser(header[Basic.Length..].Trim()) is { } user)
+        {
+            key = user;
+        }
+        else
         {
             return null;
         }
 
-        var key = header[Bearer.Length..].Trim();
         return ApiKeys.TryParse(key, out var kind, out var mode) ? new PresentedKey(ApiKeys.Hash(key), kind, mode) : null;
+    }
+
+    /// <summary>The user name of <c>base64(user:password)</c> when the password is empty; otherwise null.</summary>
+    private static string? BasicUser(string credentials)
+    {
+        if (credentials.Length is 0 or > MaxBasicLength)
+        {
+            return null;
+        }
+
+        var bytes = new byte[credentials.Length];
+        if (!Convert.TryFromBase64String(credentials, bytes, out var written))
+        {
+            return null;
+        }
+
+        string decoded;
+        try
+        {
+            decoded = new System.Text.UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes, 0, written);
+        }
+        catch (System.Text.DecoderFallbackException)
+        {
+            return null;
+        }
+
+        // "key:" exactly: the secret key is the user name and the password is empty.
+        var colon = decoded.IndexOf(':', StringComparison.Ordinal);
+        return colon > 0 && colon == decoded.Length - 1 ? decoded[..colon] : null;
     }
 }
 

@@ -15,6 +15,9 @@ public interface IOwnedSessionRequest : IRequest<IResult>
 
     /// <summary>Whether a public key may ask (payment methods, pay); otherwise the secret key is needed.</summary>
     bool PublicKeyAllowed => false;
+
+    /// <summary>The dialect the route serves (null: any); a session of the other one is "not found" there.</summary>
+    SessionDialect? Dialect => null;
 }
 
 /// <summary>
@@ -35,7 +38,8 @@ public sealed class OwnedSessionBehavior<TRequest>(IGrainFactory grains, OwnedSe
         var session = await grains.Get<IPaymentSessionGrain>(request.SessionId).GetSnapshot();
         // Test and live are separate worlds: a key of the other mode gets the same "not found" as
         // another business, so a test key cannot even learn that a live session id exists.
-        if (session is null || session.BusinessId != request.Merchant.BusinessId || session.Livemode != request.Merchant.Livemode)
+        if (session is null || session.BusinessId != request.Merchant.BusinessId || session.Livemode != request.Merchant.Livemode
+            || (request.Dialect is { } dialect && session.Dialect != dialect))
         {
             return ApiErrors.SessionNotFound();
         }

@@ -161,6 +161,7 @@ public sealed class HostileRequestTests(HostileRequestTests.Host host) : IClassF
         Assert.Contains(routes, r => r.Route == "/session" && r.Method == "POST");
         Assert.Contains(routes, r => r.Route == "/session/{id}/pay");
         Assert.Contains(routes, r => r.Route == "/webhooks/{provider}");
+        Assert.Contains(routes, r => r.Route == "/sessions/{payment_session_id}/cancel");
 
         var attempts = Arb.From(
             from route in Gen.Elements(routes.ToArray())
@@ -168,6 +169,7 @@ public sealed class HostileRequestTests(HostileRequestTests.Host host) : IClassF
             from authorization in Gen.Frequency(
                 (6, Gen.Elements(ApiFixture.DevPublicKey, ApiFixture.DevSecretKey, other.SecretKey, other.PublicKey).Select(k => (string?)("Bearer " + k))),
                 (1, Gen.Constant<string?>(null)),
+                (2, Gen.Elements(ApiFixture.DevPublicKey, ApiFixture.DevSecretKey, other.SecretKey).Select(k => (string?)("Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes(k + ":"))))),
                 (1, Printable(0, 80).Select(s => (string?)("Bearer " + s))),
                 (1, Printable(0, 80).Select(s => (string?)s)),
                 (1, Gen.Constant<string?>("Bearer sk_test_" + new string('x', OversizeValue))))
@@ -228,7 +230,10 @@ public sealed class HostileRequestTests(HostileRequestTests.Host host) : IClassF
         }
 
         Assert.True(media == "application/json", $"{status} {media} '{text}' for {attempt}");
-        Assert.True(IsDocumentedErrorShape(status, JsonNode.Parse(text)), $"{status} {text} for {attempt}");
+        var documented = attempt.Route.StartsWith("/sessions", StringComparison.Ordinal)
+            ? IsXenditErrorShape(JsonNode.Parse(text))
+            : IsDocumentedErrorShape(status, JsonNode.Parse(text));
+        Assert.True(documented, $"{status} {text} for {attempt}");
         return true;
     }
 
@@ -251,6 +256,13 @@ public sealed class HostileRequestTests(HostileRequestTests.Host host) : IClassF
         return status == 400 && json.All(p => p.Value is JsonArray { Count: > 0 } messages && messages.All(m => m?.GetValueKind() == JsonValueKind.String));
     }
 
+    // The Xendit dialect's {"error_code","message"}, with "errors":[{"message","path"}] for API_VALIDATION_ERROR.
+    private static bool IsXenditErrorShape(JsonNode? body) =>
+        body is JsonObject json
+        && json["error_code"]?.GetValueKind() == JsonValueKind.String
+        && json["message"]?.GetValueKind() == JsonValueKind.String
+        && json.All(p => p.Key is "error_code" or "message" || (p.Key == "errors" && p.Value is JsonArray { Count: > 0 }));
+
     private List<(string Method, string Route)> Routes()
     {
         var endpoints = _api.Host.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>();
@@ -271,6 +283,7 @@ public sealed class HostileRequestTests(HostileRequestTests.Host host) : IClassF
     // keys', so nothing the dev keys do can change it), a configured provider, a well-formed reference.
     private static string Fill(string route, string sessionId) => route
         .Replace("{id}", sessionId, StringComparison.Ordinal)
+        .Replace("{payment_session_id}", sessionId, StringComparison.Ordinal)
         .Replace("{provider}", "sandbox", StringComparison.Ordinal)
         .Replace("{reference}", "sbx_" + new string('0', 24), StringComparison.Ordinal);
 
@@ -280,7 +293,7 @@ public sealed class HostileRequestTests(HostileRequestTests.Host host) : IClassF
         select new string(chars);
 
     private static Gen<(string, string)> HostileHeader() =>
-        from name in Gen.Elements("X-Forwarded-For", "Content-Length-Ish", "Cookie", "X-Forwarded-Proto", "Accept", "Idempotency-Key", "Webhook-Signature", "Transfer-Coding")
+        from name in Gen.Elements("X-Forwarded-For", "for-user-id", "Content-Length-Ish", "Cookie", "X-Forwarded-Proto", "Accept", "Idempotency-Key", "Webhook-Signature", "Transfer-Coding")
         from value in Gen.OneOf(
             Printable(0, 100),
             Gen.Elements("1.2.3.4, ::1", "unknown", "999.999.999.999", "t=1,v1=00", "t=99999999999,v1=" + new string('a', 64), new string('v', OversizeValue)))

@@ -168,4 +168,35 @@ public sealed class RateLimitTests : IAsyncLifetime
         Assert.Equal([HttpStatusCode.Created, HttpStatusCode.Created, HttpStatusCode.Created, HttpStatusCode.TooManyRequests], statuses);
         Assert.All(withoutIp, r => Assert.Equal(HttpStatusCode.Created, r.StatusCode));
     }
+    [Fact]
+    public async Task Failed_keys_on_sessions_are_throttled_with_429_in_the_Xendit_shape_while_a_working_key_still_passes()
+    {
+        var address = $"100.64.{Random.Shared.Next(0, 250)}.{Random.Shared.Next(1, 250)}";
+        var unknown = "Basic " + Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("sk_test_unknown0000000000000000:"));
+        var dev = "Basic " + Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(ApiFixture.DevSecretKey + ":"));
+        Task<HttpResponseMessage> Read(string authorization) => _api.Send(HttpMethod.Get, "/sessions/ps-000000000000000000000000", null, null, request =>
+        {
+            request.Headers.Add("X-Forwarded-For", address);
+            request.Headers.TryAddWithoutValidation("Authorization", authorization);
+        });
+
+        // The working key once first, so this process knows it (the throttle is for guesses).
+        Assert.Equal(HttpStatusCode.NotFound, (await Read(dev)).StatusCode);
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 3; i++)
+        {
+            statuses.Add((await Read(unknown)).StatusCode);
+        }
+
+        var limited = await Read(unknown);
+        var stillWorks = await Read(dev);
+
+        Assert.Equal([HttpStatusCode.Unauthorized, HttpStatusCode.Unauthorized, HttpStatusCode.Unauthorized], statuses);
+        Assert.Equal(HttpStatusCode.TooManyRequests, limited.StatusCode);
+        Assert.Equal(
+            """{"error_code":"RATE_LIMIT_EXCEEDED","message":"Too many failed authentication attempts"}""",
+            await limited.Content.ReadAsStringAsync());
+        Assert.True(int.Parse(limited.Headers.GetValues("Retry-After").Single(), System.Globalization.CultureInfo.InvariantCulture) >= 1);
+        Assert.Equal(HttpStatusCode.NotFound, stillWorks.StatusCode);
+    }
 }
