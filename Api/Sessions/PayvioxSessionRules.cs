@@ -191,7 +191,7 @@ public static class PayvioxSessionRules
             }
 
             var key = property.Name;
-            if (!CleanText(key) || key.Length == 0 || Length(key) > MaxMetadataKeyLength)
+            if (!StorableText.IsClean(key) || key.Length == 0 || StorableText.Length(key) > MaxMetadataKeyLength)
             {
                 errors.Add("metadata", $"The metadata keys must be between 1 and {MaxMetadataKeyLength} characters.");
                 continue;
@@ -200,7 +200,7 @@ public static class PayvioxSessionRules
             var path = "metadata." + key;
             string? value = property.Value.ValueKind switch
             {
-                JsonValueKind.String => ReadString(property.Value),
+                JsonValueKind.String => StorableText.Read(property.Value),
                 JsonValueKind.Number => property.Value.GetRawText(),
                 JsonValueKind.True => "true",
                 JsonValueKind.False => "false",
@@ -211,7 +211,7 @@ public static class PayvioxSessionRules
             {
                 errors.Add(path, $"The {path} field must be a string.");
             }
-            else if (Length(value) > MaxMetadataValueLength)
+            else if (StorableText.Length(value) > MaxMetadataValueLength)
             {
                 errors.Add(path, $"The {path} field must not be greater than {MaxMetadataValueLength} characters.");
             }
@@ -236,7 +236,7 @@ public static class PayvioxSessionRules
             return null;
         }
 
-        if (element.ValueKind != JsonValueKind.String || ReadString(element) is not { } text)
+        if (element.ValueKind != JsonValueKind.String || StorableText.Read(element) is not { } text)
         {
             errors.Add(path, $"The {Label(path)} field must be a string.");
             return null;
@@ -252,7 +252,7 @@ public static class PayvioxSessionRules
             return null;
         }
 
-        if (Length(text) > max)
+        if (StorableText.Length(text) > max)
         {
             errors.Add(path, $"The {Label(path)} field must not be greater than {max} characters.");
             return null;
@@ -306,48 +306,6 @@ public static class PayvioxSessionRules
     private static readonly System.Buffers.SearchValues<char> Digits = System.Buffers.SearchValues.Create("0123456789");
 
     private static bool IsIntegerLiteral(string raw) => !raw.AsSpan().TrimStart('-').ContainsAnyExcept(Digits);
-
-    /// <summary>The string, or null when it cannot be stored: a NUL character or a lone surrogate.</summary>
-    private static string? ReadString(JsonElement element)
-    {
-        string text;
-        try
-        {
-            text = element.GetString()!;
-        }
-        catch (InvalidOperationException)
-        {
-            return null;
-        }
-
-        return CleanText(text) ? text : null;
-    }
-
-    private static bool CleanText(string text)
-    {
-        for (var i = 0; i < text.Length; i++)
-        {
-            var c = text[i];
-            if (c == '\0')
-            {
-                return false;
-            }
-
-            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
-            {
-                i++;
-            }
-            else if (char.IsSurrogate(c))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
-    // Characters as a person counts them (Laravel's mb_strlen): code points, not UTF-16 units.
-    private static int Length(string text) => text.EnumerateRunes().Count();
 
     private static string Required(string path) => $"The {Label(path)} field is required.";
 

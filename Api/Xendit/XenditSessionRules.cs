@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using PaySessions.Api.Http;
 using PaySessions.Grains.Customers;
 using PaySessions.Grains.Sessions;
 
@@ -670,7 +671,7 @@ public static class XenditSessionRules
             }
 
             var key = property.Name;
-            if (key.Length == 0 || !Clean(key) || Length(key) > MaxMetadataKeyLength)
+            if (key.Length == 0 || !StorableText.IsClean(key) || StorableText.Length(key) > MaxMetadataKeyLength)
             {
                 throw new Refusal(new(code, $"Metadata key must have between 1 and {MaxMetadataKeyLength} characters", path));
             }
@@ -680,12 +681,12 @@ public static class XenditSessionRules
                 throw new Refusal(new(code, "Metadata keys must be unique", path));
             }
 
-            if (property.Value.ValueKind != JsonValueKind.String || Read(property.Value) is not { } value)
+            if (property.Value.ValueKind != JsonValueKind.String || StorableText.Read(property.Value) is not { } value)
             {
                 throw new Refusal(new(code, "Metadata value must be a string", path + "/" + Escape(key)));
             }
 
-            if (Length(value) > MaxMetadataValueLength)
+            if (StorableText.Length(value) > MaxMetadataValueLength)
             {
                 throw new Refusal(new(code, $"Metadata value must have at most {MaxMetadataValueLength} characters", path + "/" + Escape(key)));
             }
@@ -754,12 +755,12 @@ public static class XenditSessionRules
             throw Invalid(path, "must be string");
         }
 
-        if (Read(element) is not { } text)
+        if (StorableText.Read(element) is not { } text)
         {
             throw Invalid(path, "must be a valid string (no NUL or lone surrogate)");
         }
 
-        var length = Length(text);
+        var length = StorableText.Length(text);
         if (length < min)
         {
             throw Invalid(path, $"must NOT have fewer than {min} characters");
@@ -774,48 +775,6 @@ public static class XenditSessionRules
     // Absent and null are the same: the seed marks its optional objects "| null".
     private static bool Optional(JsonElement body, string name, out JsonElement value) =>
         body.TryGetProperty(name, out value) && value.ValueKind != JsonValueKind.Null;
-
-    private static string? Read(JsonElement element)
-    {
-        string text;
-        try
-        {
-            text = element.GetString()!;
-        }
-        catch (InvalidOperationException)
-        {
-            return null;
-        }
-
-        return Clean(text) ? text : null;
-    }
-
-    // Storable text: no NUL, no lone surrogate.
-    private static bool Clean(string text)
-    {
-        for (var i = 0; i < text.Length; i++)
-        {
-            var c = text[i];
-            if (c == '\0')
-            {
-                return false;
-            }
-
-            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
-            {
-                i++;
-            }
-            else if (char.IsSurrogate(c))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
-    // Characters as a person counts them: code points.
-    private static int Length(string text) => text.EnumerateRunes().Count();
 
     // A JSON pointer segment (RFC 6901).
     private static string Escape(string key) => key.Replace("~", "~0", StringComparison.Ordinal).Replace("/", "~1", StringComparison.Ordinal);
