@@ -55,6 +55,33 @@ public sealed class TestHost : IAsyncDisposable
     {
         identity ??= ClusterIdentity.New();
         connectionString ??= await TestDatabase.CreateAsync(identity.Database);
+        // A port the OS called free can be taken (by another test's outgoing connection) before
+        // Kestrel or the silo binds it: such a start is thrown away and tried on new ports.
+        for (var attempt = 1; ; attempt++)
+        {
+            var app = Build(identity, settings, connectionString, configure, map);
+            try
+            {
+                await app.StartAsync();
+            }
+            catch (Exception e) when (attempt < 5 && IsAddressInUse(e))
+            {
+                await DisposeQuietly(app);
+                continue;
+            }
+
+            var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+            return new TestHost(app, new Uri(address), identity, connectionString);
+        }
+    }
+
+    private static WebApplication Build(
+        ClusterIdentity identity,
+        IDictionary<string, string?>? settings,
+        string connectionString,
+        Action<WebApplicationBuilder>? configure,
+        Action<WebApplication>? map)
+    {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
             EnvironmentName = Environments.Development,
@@ -81,10 +108,34 @@ public sealed class TestHost : IAsyncDisposable
         configure?.Invoke(builder);
         var app = PaySessionsHost.Build(builder, connectionString);
         map?.Invoke(app);
-        await app.StartAsync();
+        return app;
+    }
 
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new TestHost(app, new Uri(address), identity, connectionString);
+    private static bool IsAddressInUse(Exception e)
+    {
+        for (Exception? inner = e; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is Microsoft.AspNetCore.Connections.AddressInUseException
+                || inner is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.AddressAlreadyInUse })
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static async Task DisposeQuietly(WebApplication app)
+    {
+        try
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+        }
+        catch (Exception)
+        {
+            // The failed start is being thrown away; what it left behind no longer matters.
+        }
     }
 
     public async ValueTask DisposeAsync()
