@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace PaySessions.Tests.Infrastructure;
@@ -15,10 +16,10 @@ public sealed class FakeProvider : IAsyncDisposable
     private readonly ConcurrentQueue<ProviderCall> _calls = new();
     private TaskCompletionSource _held = NewGate();
 
-    private FakeProvider(WebApplication app, string url)
+    private FakeProvider(WebApplication app)
     {
         _app = app;
-        Url = url;
+        Url = string.Empty;
     }
 
     public enum Behaviour
@@ -33,7 +34,7 @@ public sealed class FakeProvider : IAsyncDisposable
         HangUntilReleased,
     }
 
-    public string Url { get; }
+    public string Url { get; private set; }
 
     public Behaviour Mode { get; set; }
 
@@ -41,13 +42,12 @@ public sealed class FakeProvider : IAsyncDisposable
 
     public static async Task<FakeProvider> StartAsync()
     {
-        var port = Loopback.FreePort();
 
         var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        builder.WebHost.UseUrls("http://127.0.0.1:0"); // the OS picks the port as Kestrel binds: no race for it
         builder.Logging.ClearProviders();
         var app = builder.Build();
-        var fake = new FakeProvider(app, $"http://127.0.0.1:{port}");
+        var fake = new FakeProvider(app);
         app.MapPost("/payments", async (HttpContext http) =>
         {
             using var reader = new StreamReader(http.Request.Body);
@@ -74,6 +74,8 @@ public sealed class FakeProvider : IAsyncDisposable
             }
         });
         await app.StartAsync();
+        fake.Url = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
+            .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
         return fake;
     }
 

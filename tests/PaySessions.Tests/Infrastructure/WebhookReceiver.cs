@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace PaySessions.Tests.Infrastructure;
@@ -16,25 +17,24 @@ public sealed class WebhookReceiver : IAsyncDisposable
     private readonly ConcurrentQueue<Delivery> _deliveries = new();
     private int _failuresLeft;
 
-    private WebhookReceiver(WebApplication app, string url, int failures)
+    private WebhookReceiver(WebApplication app, int failures)
     {
         _app = app;
-        Url = url;
+        Url = string.Empty;
         _failuresLeft = failures;
     }
 
-    public string Url { get; }
+    public string Url { get; private set; }
 
     public IReadOnlyCollection<Delivery> Deliveries => _deliveries;
 
     public static async Task<WebhookReceiver> StartAsync(int failFirst = 0)
     {
-        var port = Loopback.FreePort();
         var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        builder.WebHost.UseUrls("http://127.0.0.1:0"); // the OS picks the port as Kestrel binds: no race for it
         builder.Logging.ClearProviders();
         var app = builder.Build();
-        var receiver = new WebhookReceiver(app, $"http://127.0.0.1:{port}/hooks", failFirst);
+        var receiver = new WebhookReceiver(app, failFirst);
         app.MapPost("/hooks", async (HttpContext http) =>
         {
             using var reader = new StreamReader(http.Request.Body);
@@ -44,6 +44,8 @@ public sealed class WebhookReceiver : IAsyncDisposable
             return failing ? Results.StatusCode(500) : Results.Ok();
         });
         await app.StartAsync();
+        receiver.Url = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
+            .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.First().TrimEnd('/') + "/hooks";
         return receiver;
     }
 
