@@ -3,6 +3,7 @@ using Npgsql;
 using PaySessions.Grains.EventStore;
 using PaySessions.Grains.Sessions.Events;
 using PaySessions.Tests.Infrastructure;
+using static PaySessions.Tests.EventStore.StoredRows;
 
 namespace PaySessions.Tests.EventStore;
 
@@ -53,12 +54,12 @@ public sealed class GroupCommitTests : IAsyncLifetime
             if (i < 60)
             {
                 Assert.Equal([created[i].EventId, expired[i].EventId], events.Select(e => e.Event.EventId));
-                Assert.Equal(("expired", 2), await ProjectionOf(streams[i]));
+                Assert.Equal(("expired", 2), await ProjectionOf(_db, streams[i]));
             }
             else
             {
                 Assert.Equal([created[i].EventId], events.Select(e => e.Event.EventId));
-                Assert.Equal(("created", 1), await ProjectionOf(streams[i]));
+                Assert.Equal(("created", 1), await ProjectionOf(_db, streams[i]));
             }
         }
 
@@ -125,12 +126,12 @@ public sealed class GroupCommitTests : IAsyncLifetime
 
         foreach (var stream in fine.Append(firstStream).Append(contested))
         {
-            Assert.Equal(("created", 1), await ProjectionOf(stream));
+            Assert.Equal(("created", 1), await ProjectionOf(_db, stream));
         }
 
-        Assert.Equal(("created", 1), await ProjectionOf(existing));
-        Assert.Null(await ProjectionOf(lateStream));
-        Assert.Null(await ProjectionOf(secondStream));
+        Assert.Equal(("created", 1), await ProjectionOf(_db, existing));
+        Assert.Null(await ProjectionOf(_db, lateStream));
+        Assert.Null(await ProjectionOf(_db, secondStream));
     }
 
     [Fact]
@@ -154,7 +155,7 @@ public sealed class GroupCommitTests : IAsyncLifetime
         Assert.Equal(4, _store.LastBatchSize);
         Assert.All(results, r => Assert.Equal(AppendResult.Appended, r));
         Assert.Equal([1, 2], (await _store.ReadStreamAsync(stream)).Select(e => e.Version));
-        Assert.Equal(("expired", 2), await ProjectionOf(stream));
+        Assert.Equal(("expired", 2), await ProjectionOf(_db, stream));
         Assert.Single(await _store.ReadStreamAsync(retried));
     }
 
@@ -187,7 +188,7 @@ public sealed class GroupCommitTests : IAsyncLifetime
         foreach (var (stream, i) in streams.Select((s, i) => (s, i)))
         {
             Assert.Equal(0L, await EventRows(created[i].EventId));
-            Assert.Null(await ProjectionOf(stream));
+            Assert.Null(await ProjectionOf(_db, stream));
         }
 
         // The writer lives on, and the same appends, tried again, land.
@@ -297,18 +298,6 @@ public sealed class GroupCommitTests : IAsyncLifetime
         {
             await Task.Delay(5, timeout.Token);
         }
-    }
-
-    private static SessionProjection Projection(string stream, Created created, string status, int version) => new(
-        stream, created.BusinessId, created.OrderId, created.Customer, status, created.Amount, created.Currency,
-        created.OccurredAt, created.ExpiresAt, version);
-
-    private async Task<(string Status, int Version)?> ProjectionOf(string stream)
-    {
-        await using var command = _db.CreateCommand("SELECT status, version FROM sessions WHERE session_id = $1");
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream });
-        await using var reader = await command.ExecuteReaderAsync();
-        return await reader.ReadAsync() ? (reader.GetString(0), reader.GetInt32(1)) : null;
     }
 
     private async Task<long> EventRows(Guid eventId)

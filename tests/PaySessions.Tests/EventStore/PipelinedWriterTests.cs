@@ -3,6 +3,7 @@ using Npgsql;
 using PaySessions.Grains.EventStore;
 using PaySessions.Grains.Sessions.Events;
 using PaySessions.Tests.Infrastructure;
+using static PaySessions.Tests.EventStore.StoredRows;
 
 namespace PaySessions.Tests.EventStore;
 
@@ -63,7 +64,7 @@ public sealed class PipelinedWriterTests : IAsyncLifetime
         Assert.Equal(AppendResult.Appended, await second);
         var events = await _store.ReadStreamAsync(stream);
         Assert.Equal([created.EventId, expired.EventId], events.Select(e => e.Event.EventId));
-        Assert.Equal(("expired", 2), await ProjectionOf(stream));
+        Assert.Equal(("expired", 2), await ProjectionOf(_db, stream));
     }
 
     [Fact]
@@ -95,25 +96,13 @@ public sealed class PipelinedWriterTests : IAsyncLifetime
             var (winner, loser) = outcomes[0] == AppendResult.Appended ? (a, b) : (b, a);
             Assert.Single(await _store.ReadStreamAsync(winner));
             Assert.Empty(await _store.ReadStreamAsync(loser));
-            Assert.Equal(("created", 1), await ProjectionOf(winner));
-            Assert.Null(await ProjectionOf(loser));
+            Assert.Equal(("created", 1), await ProjectionOf(_db, winner));
+            Assert.Null(await ProjectionOf(_db, loser));
         }
     }
 
     private PostgresEventStore Store() =>
         new(_db, Options.Create(new EventStoreOptions { Writers = Writers, MaxBatchSize = 64 })) { BeforeCommit = _gate.Hook };
-
-    private static SessionProjection Projection(string stream, Created created, string status, int version) => new(
-        stream, created.BusinessId, created.OrderId, created.Customer, status, created.Amount, created.Currency,
-        created.OccurredAt, created.ExpiresAt, version);
-
-    private async Task<(string Status, int Version)?> ProjectionOf(string stream)
-    {
-        await using var command = _db.CreateCommand("SELECT status, version FROM sessions WHERE session_id = $1");
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream });
-        await using var reader = await command.ExecuteReaderAsync();
-        return await reader.ReadAsync() ? (reader.GetString(0), reader.GetInt32(1)) : null;
-    }
 
     /// <summary>Holds the next batch that reaches the commit (one, whichever writer has it) until released.</summary>
     private sealed class OneBatchGate

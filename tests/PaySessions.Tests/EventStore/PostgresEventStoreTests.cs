@@ -2,6 +2,7 @@ using Npgsql;
 using PaySessions.Grains.EventStore;
 using PaySessions.Grains.Sessions.Events;
 using PaySessions.Tests.Infrastructure;
+using static PaySessions.Tests.EventStore.StoredRows;
 
 namespace PaySessions.Tests.EventStore;
 
@@ -39,7 +40,7 @@ public sealed class PostgresEventStoreTests : IAsyncLifetime
         Assert.Equal(["Created", "Expired"], events.Select(e => e.Type));
         Assert.Equal(EventTypes.Serialize(created), EventTypes.Serialize(events[0].Event));
         Assert.Equal(expired, events[1].Event);
-        Assert.Equal(("expired", 2), await ProjectionOf(stream));
+        Assert.Equal(("expired", 2), await ProjectionOf(_db, stream));
     }
 
     [Fact]
@@ -54,7 +55,7 @@ public sealed class PostgresEventStoreTests : IAsyncLifetime
 
         Assert.Equal(AppendResult.VersionConflict, result);
         Assert.Single(await _store.ReadStreamAsync(stream));
-        Assert.Equal(("created", 1), await ProjectionOf(stream));
+        Assert.Equal(("created", 1), await ProjectionOf(_db, stream));
     }
 
     [Fact]
@@ -83,7 +84,7 @@ public sealed class PostgresEventStoreTests : IAsyncLifetime
         Assert.Equal(AppendResult.DuplicateOrderId, await _store.AppendAsync(second, 0, [b], Projection(second, b, "created", 1)));
 
         Assert.Empty(await _store.ReadStreamAsync(second));
-        Assert.Null(await ProjectionOf(second));
+        Assert.Null(await ProjectionOf(_db, second));
         Assert.Equal(0L, await Scalar<long>("SELECT count(*) FROM session_events WHERE event_id = $1", b.EventId));
     }
 
@@ -133,18 +134,6 @@ public sealed class PostgresEventStoreTests : IAsyncLifetime
     }
 
     private static PostgresEventStore StoreOn(NpgsqlDataSource db) => new(db);
-
-    private static SessionProjection Projection(string stream, Created created, string status, int version) => new(
-        stream, created.BusinessId, created.OrderId, created.Customer, status, created.Amount, created.Currency,
-        created.OccurredAt, created.ExpiresAt, version);
-
-    private async Task<(string Status, int Version)?> ProjectionOf(string stream)
-    {
-        await using var command = _db.CreateCommand("SELECT status, version FROM sessions WHERE session_id = $1");
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream });
-        await using var reader = await command.ExecuteReaderAsync();
-        return await reader.ReadAsync() ? (reader.GetString(0), reader.GetInt32(1)) : null;
-    }
 
     private async Task<T> Scalar<T>(string sql, Guid parameter)
     {
