@@ -40,7 +40,7 @@ public sealed class WebhookRetryScheduleTests : IAsyncLifetime
         var id = (await Bodies.Json(created))["session_id"]!.GetValue<string>();
         Assert.Equal(HttpStatusCode.OK, (await _api.Post($"/session/{id}/cancel", keys.SecretKey, "")).StatusCode);
 
-        var delivery = await Eventually(() => Delivery(id), d => d?.Status == "failed", TimeSpan.FromSeconds(60));
+        var delivery = await Eventually.Read(() => Delivery(id), d => d?.Status == "failed", TimeSpan.FromSeconds(60));
 
         Assert.NotNull(delivery);
         Assert.Equal("failed", delivery.Status);
@@ -91,20 +91,5 @@ public sealed class WebhookRetryScheduleTests : IAsyncLifetime
         }
 
         return times;
-    }
-
-    private static async Task<T> Eventually<T>(Func<Task<T>> read, Func<T, bool> done, TimeSpan within)
-    {
-        var deadline = DateTime.UtcNow + within;
-        while (true)
-        {
-            var value = await read();
-            if (done(value) || DateTime.UtcNow > deadline)
-            {
-                return value;
-            }
-
-            await Task.Delay(100);
-        }
     }
 }

@@ -18,10 +18,10 @@ public sealed class ReadinessTests
         Assert.Equal(HttpStatusCode.OK, await Status(host, "/health/ready"));
 
         await server.StopAsync();
-        var whileStopped = await Eventually(() => Status(host, "/health/ready"), s => s != HttpStatusCode.OK, TimeSpan.FromSeconds(30));
+        var whileStopped = await Eventually.Read(() => Status(host, "/health/ready"), s => s != HttpStatusCode.OK, TimeSpan.FromSeconds(30));
         var liveWhileStopped = await Status(host, "/health/live");
         await server.StartAgainAsync();
-        var afterRestart = await Eventually(() => Status(host, "/health/ready"), s => s == HttpStatusCode.OK, TimeSpan.FromSeconds(60));
+        var afterRestart = await Eventually.Read(() => Status(host, "/health/ready"), s => s == HttpStatusCode.OK, TimeSpan.FromSeconds(60));
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, whileStopped);
         Assert.Equal(HttpStatusCode.OK, liveWhileStopped);
@@ -32,20 +32,5 @@ public sealed class ReadinessTests
     {
         using var response = await host.Http.GetAsync(new Uri(path, UriKind.Relative));
         return response.StatusCode;
-    }
-
-    private static async Task<T> Eventually<T>(Func<Task<T>> read, Func<T, bool> done, TimeSpan within)
-    {
-        var deadline = DateTime.UtcNow + within;
-        while (true)
-        {
-            var value = await read();
-            if (done(value) || DateTime.UtcNow > deadline)
-            {
-                return value;
-            }
-
-            await Task.Delay(100);
-        }
     }
 }

@@ -99,7 +99,7 @@ public sealed class SiloHostTests
         // The session is never touched again: only the sweep, fired by the reminder the first
         // silo registered, can expire it (the second silo finds the reminder and leaves it as is).
         await using var second = await TestHost.StartAsync(identity, settings);
-        var status = await Eventually(() => ProjectedStatus(identity, id), s => s == "expired", TimeSpan.FromSeconds(60));
+        var status = await Eventually.Read(() => ProjectedStatus(identity, id), s => s == "expired", TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(250));
 
         Assert.Equal("expired", status);
         Assert.Equal(written, Assert.Single(await Query(identity, reminderSql, identity.ServiceId, reader => reader.GetInt32(0))));
@@ -125,21 +125,6 @@ public sealed class SiloHostTests
 
     private static async Task<string> ProjectedStatus(ClusterIdentity identity, string sessionId) =>
         Assert.Single(await Query(identity, "SELECT status FROM sessions WHERE session_id = $1", sessionId, reader => reader.GetString(0)));
-
-    private static async Task<T> Eventually<T>(Func<Task<T>> read, Func<T, bool> done, TimeSpan within)
-    {
-        var deadline = DateTime.UtcNow + within;
-        while (true)
-        {
-            var value = await read();
-            if (done(value) || DateTime.UtcNow > deadline)
-            {
-                return value;
-            }
-
-            await Task.Delay(250);
-        }
-    }
 
     private static Task<List<T>> Query<T>(ClusterIdentity identity, string sql, string parameter, Func<NpgsqlDataReader, T> map) =>
         Query(identity, sql, [parameter], map);

@@ -41,7 +41,7 @@ public sealed class WebhookRestartTests
         Assert.True(ReadmeWebhookScheme.Verify(secret, delivery.Signature, System.Text.Encoding.UTF8.GetBytes(delivery.Body), DateTimeOffset.UtcNow));
         Assert.Contains("\"type\":\"session.canceled\"", delivery.Body, StringComparison.Ordinal);
         Assert.Contains($"\"session_id\":\"{id}\"", delivery.Body, StringComparison.Ordinal);
-        Assert.Equal(("delivered", 1), await Eventually(() => DeliveryState(identity, id), s => s.Status == "delivered", TimeSpan.FromSeconds(20)));
+        Assert.Equal(("delivered", 1), await Eventually.Read(() => DeliveryState(identity, id), s => s.Status == "delivered", TimeSpan.FromSeconds(20)));
     }
 
     private static async Task<(string Status, int Attempts)> DeliveryState(ClusterIdentity identity, string sessionId)
@@ -52,20 +52,5 @@ public sealed class WebhookRestartTests
         await using var reader = await command.ExecuteReaderAsync();
         Assert.True(await reader.ReadAsync());
         return (reader.GetString(0), reader.GetInt32(1));
-    }
-
-    private static async Task<T> Eventually<T>(Func<Task<T>> read, Func<T, bool> done, TimeSpan within)
-    {
-        var deadline = DateTime.UtcNow + within;
-        while (true)
-        {
-            var value = await read();
-            if (done(value) || DateTime.UtcNow > deadline)
-            {
-                return value;
-            }
-
-            await Task.Delay(100);
-        }
     }
 }
