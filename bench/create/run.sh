@@ -19,17 +19,13 @@ key="sk_test_devmerchant000000000000"
 # The sandbox provider's webhook secret in Development (Silo/appsettings.Development.json).
 sandbox_secret="whsec_sandbox_development_only_0000"
 
-if ! command -v wrk >/dev/null; then
-  echo "Installing wrk..." >&2
-  apt-get install -y wrk >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y wrk >/dev/null; }
-fi
+# shellcheck source=../common.sh
+source "$here/../common.sh"
+ensure_wrk
 
-bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
 dir=$(mktemp -d /tmp/paysessions-bench-create-XXXXXX)
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
 pg_port=$(free_port); service_port=$(free_port); baseline_port=$(free_port)
 silo_port=$(free_port); gateway_port=$(free_port)
-as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || true; done

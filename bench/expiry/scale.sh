@@ -32,17 +32,13 @@ key="sk_test_devmerchant000000000000"
 counters=${DOTNET_COUNTERS:-$(command -v dotnet-counters || echo "$HOME/.dotnet/tools/dotnet-counters")}
 [ "$due" -le "$total" ] || { echo "due ($due) must not exceed the total ($total)" >&2; exit 2; }
 
-if ! command -v wrk >/dev/null; then
-  echo "Installing wrk..." >&2
-  apt-get install -y wrk >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y wrk >/dev/null; }
-fi
+# shellcheck source=../common.sh
+source "$here/../common.sh"
+ensure_wrk
 
-bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
 dir=$(mktemp -d /tmp/paysessions-bench-expiry-XXXXXX)
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
 pg_port=$(free_port); service_port=$(free_port); receiver_port=$(free_port)
 silo_port=$(free_port); gateway_port=$(free_port)
-as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true; done
