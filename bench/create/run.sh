@@ -117,7 +117,9 @@ key=$key
 logs=$dir
 Serving until interrupted.
 EOF2
-  while true; do sleep 3600; done
+  # sleep in the background and wait for it: bash runs the TERM trap (and so the clean-up) at once
+  # only while it waits, not while a foreground command runs.
+  while true; do sleep 3600 & wait $!; done
 fi
 
 # One wrk run; prints "req/s p50_ms p99_ms non2xx socket_errors", req/s counting 2xx answers only.
