@@ -28,6 +28,7 @@ pg_port=$(free_port); service_port=$(free_port); baseline_port=$(free_port)
 silo_port=$(free_port); gateway_port=$(free_port)
 pids=()
 cleanup() {
+  jobs -p | xargs -r kill 2>/dev/null || true
   for pid in "${pids[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do
     for _ in $(seq 1 50); do kill -0 -- "-$pid" 2>/dev/null || break; sleep 0.2; done
