@@ -285,6 +285,90 @@ public sealed class HostedPageTests(HostedPageFixture fixture)
         }
     }
 
+    [Fact]
+    public async Task A_xendit_page_speaks_the_sessions_locale_and_shows_the_amount_as_sent()
+    {
+        var id = await XenditSession(SessionType.Pay, locale: "id");
+        using var browser = fixture.Browser();
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri($"/pay/{id}", UriKind.Relative));
+        request.Headers.TryAddWithoutValidation("Accept-Language", "en-US,en;q=0.9");
+
+        var html = await (await browser.SendAsync(request)).Content.ReadAsStringAsync();
+
+        Assert.Contains("<html lang=\"id\">", html, StringComparison.Ordinal);
+        Assert.Contains("Rp150.000", html, StringComparison.Ordinal);
+        Assert.Contains("Bayar dengan Sandbox card", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_xendit_save_session_offers_to_save_a_method_instead_of_a_total()
+    {
+        var id = await XenditSession(SessionType.Save, locale: "en");
+        using var browser = fixture.Browser();
+
+        var html = await browser.GetStringAsync(new Uri($"/pay/{id}", UriKind.Relative));
+
+        Assert.Contains("Save a payment method", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("class=\"amount\"", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_canceled_xendit_session_links_back_to_its_cancel_return_url()
+    {
+        var id = await XenditSession(SessionType.Pay, locale: "en");
+        await fixture.Api.Host.Grains.GetGrain<IPaymentSessionGrain>(id).Cancel("test");
+        using var browser = fixture.Browser();
+
+        var html = await browser.GetStringAsync(new Uri($"/pay/{id}", UriKind.Relative));
+
+        Assert.Contains("This payment was canceled", html, StringComparison.Ordinal);
+        Assert.Contains("href=\"https://shop.example/cancel?x=1&amp;y=2\"", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_expired_session_shows_a_final_page_as_soon_as_its_time_is_up()
+    {
+        var id = TestSessions.NewId();
+        var command = TestSessions.Command(ApiFixture.DevBusiness, expiresIn: TimeSpan.FromSeconds(1)) with { ClientIp = null };
+        Assert.True((await fixture.Api.Host.Grains.GetGrain<IPaymentSessionGrain>(id).Create(command)).IsCreated);
+        using var browser = fixture.Browser();
+
+        var html = await Eventually.Read(
+            () => browser.GetStringAsync(new Uri($"/pay/{id}", UriKind.Relative)),
+            page => page.Contains("This payment has expired", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(15));
+
+        Assert.DoesNotContain("<form", html, StringComparison.Ordinal);
+    }
+
+    // A Xendit-style session made through the grain, as the dialect's create records it.
+    private async Task<string> XenditSession(SessionType type, string locale)
+    {
+        var id = SessionIds.NewXendit();
+        var save = type == SessionType.Save;
+        var command = TestSessions.Command(ApiFixture.DevBusiness) with
+        {
+            ClientIp = null,
+            Dialect = SessionDialect.Xendit,
+            SessionType = type,
+            Currency = "IDR",
+            Amount = save ? 0 : 15000000,
+            Items = save ? [] : [new LineItem("Langganan", 1, 15000000)],
+            Xendit = new XenditSessionDetails
+            {
+                Mode = IntegrationMode.PaymentLink,
+                Country = "ID",
+                Locale = locale,
+                AmountAsSent = save ? 0 : 150000,
+                SuccessReturnUrl = "https://shop.example/done",
+                CancelReturnUrl = "https://shop.example/cancel?x=1&y=2",
+            },
+        };
+        var created = await fixture.Api.Host.Grains.GetGrain<IPaymentSessionGrain>(id).Create(command);
+        Assert.True(created.IsCreated, created.Message);
+        return id;
+    }
+
     private static async Task<HttpResponseMessage> Choose(HttpClient browser, string id, string method, string? token)
     {
         var fields = new Dictionary<string, string> { ["method"] = method };
