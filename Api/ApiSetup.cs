@@ -43,6 +43,7 @@ public static class ApiSetup
 
         // The hosted page's forms: tokens are issued and checked by its endpoints themselves.
         services.AddAntiforgery();
+        services.AddOptions<HostedPageOptions>().BindConfiguration(HostedPageOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
         services.AddExceptionHandler<ApiExceptionHandler>();
         services.AddProblemDetails();

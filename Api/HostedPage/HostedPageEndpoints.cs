@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Options;
 using PaySessions.Api.Http;
 using PaySessions.Grains.Merchants;
 using PaySessions.Grains.Sessions;
@@ -31,7 +32,7 @@ public static class HostedPageEndpoints
     }
 
     public static async Task<IResult> Show(
-        [FromRoute(Name = "session_id")] string sessionId, HttpContext http, IGrainFactory grains, TimeProvider clock, IAntiforgery antiforgery)
+        [FromRoute(Name = "session_id")] string sessionId, HttpContext http, IGrainFactory grains, TimeProvider clock, IAntiforgery antiforgery, IOptions<HostedPageOptions> options)
     {
         var session = SessionIds.IsWellFormed(sessionId) ? await grains.Get<IPaymentSessionGrain>(sessionId).GetSnapshot() : null;
         if (session is null)
@@ -41,11 +42,11 @@ public static class HostedPageEndpoints
 
         var now = clock.GetUtcNow();
         var state = PageViews.StateOf(session, now);
-        return await PageOf(http, grains, antiforgery, session, state, now, StatusCodes.Status200OK);
+        return await PageOf(http, grains, antiforgery, session, state, now, options.Value, StatusCodes.Status200OK);
     }
 
     public static async Task<IResult> Choose(
-        [FromRoute(Name = "session_id")] string sessionId, HttpContext http, IGrainFactory grains, TimeProvider clock, IAntiforgery antiforgery)
+        [FromRoute(Name = "session_id")] string sessionId, HttpContext http, IGrainFactory grains, TimeProvider clock, IAntiforgery antiforgery, IOptions<HostedPageOptions> options)
     {
         if (!SessionIds.IsWellFormed(sessionId))
         {
@@ -99,18 +100,18 @@ public static class HostedPageEndpoints
             _ => (pageText["MethodNotAvailable"], StatusCodes.Status400BadRequest, methods),
         };
         var view = PageViews.For(
-            fresh, await BusinessName(grains, fresh), PageState.Open, pageText, now, offered, PageResponses.Token(http, antiforgery), PageStylesheet.Href, notice);
+            fresh, await BusinessName(grains, fresh), PageState.Open, pageText, now, offered, PageResponses.Token(http, antiforgery), PageStylesheet.Href, options.Value.WaitingRefreshSeconds, notice);
         return await PageResponses.Page(http, view, status);
     }
 
     private static async Task<IResult> PageOf(
-        HttpContext http, IGrainFactory grains, IAntiforgery antiforgery, PaymentSessionSnapshot session, PageState state, DateTimeOffset now, int status)
+        HttpContext http, IGrainFactory grains, IAntiforgery antiforgery, PaymentSessionSnapshot session, PageState state, DateTimeOffset now, HostedPageOptions options, int status)
     {
         var text = PageText.For(session, http.Request);
         var open = state == PageState.Open;
         var methods = open ? await grains.Get<IPaymentSessionGrain>(session.SessionId).GetPaymentMethods() : [];
         var token = open ? PageResponses.Token(http, antiforgery) : null;
-        var view = PageViews.For(session, await BusinessName(grains, session), state, text, now, methods, token, PageStylesheet.Href);
+        var view = PageViews.For(session, await BusinessName(grains, session), state, text, now, methods, token, PageStylesheet.Href, options.WaitingRefreshSeconds);
         return await PageResponses.Page(http, view, status);
     }
 

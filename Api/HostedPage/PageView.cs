@@ -96,9 +96,6 @@ public sealed record PageView
 /// <summary>Turns a session snapshot into what its page shows.</summary>
 public static class PageViews
 {
-    /// <summary>How often the waiting page reloads while the provider's webhook is on its way.</summary>
-    public const int WaitingRefreshSeconds = 3;
-
     public static PageState StateOf(PaymentSessionSnapshot session, DateTimeOffset now) => session.Status switch
     {
         SessionStatus.Completed => PageState.Completed,
@@ -121,6 +118,7 @@ public static class PageViews
         IReadOnlyList<AvailablePaymentMethod> methods,
         FormToken? token,
         string stylesheetHref,
+        int waitingRefreshSeconds,
         string? notice = null)
     {
         var isSave = session.SessionType == SessionType.Save;
@@ -147,7 +145,7 @@ public static class PageViews
                 PageState.Expired or PageState.Canceled => session.Xendit?.CancelReturnUrl,
                 _ => null,
             }),
-            RefreshSeconds = state == PageState.Waiting ? WaitingRefreshSeconds : null,
+            RefreshSeconds = state == PageState.Waiting ? waitingRefreshSeconds : null,
         };
     }
 

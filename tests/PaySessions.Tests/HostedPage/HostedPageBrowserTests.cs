@@ -162,8 +162,14 @@ public sealed class HostedPageBrowserTests(HostedPageFixture fixture, HostedPage
 
     private string Url(string path) => new Uri(fixture.BaseAddress, path).ToString();
 
-    private Task<IBrowserContext> NewContext(bool javaScript) =>
-        chromium.Browser.NewContextAsync(new BrowserNewContextOptions { JavaScriptEnabled = javaScript, ViewportSize = new ViewportSize { Width = 390, Height = 844 } });
+    private async Task<IBrowserContext> NewContext(bool javaScript)
+    {
+        var context = await chromium.Browser.NewContextAsync(
+            new BrowserNewContextOptions { JavaScriptEnabled = javaScript, ViewportSize = new ViewportSize { Width = 390, Height = 844 } });
+        // A ceiling for each wait on a machine shared by parallel builds, not a time being tested.
+        context.SetDefaultTimeout(90_000);
+        return context;
+    }
 
     /// <summary>axe-core (WCAG 2.0 and 2.1, A and AA) finds nothing; screenshots at phone and desktop size.</summary>
     private static async Task Audit(IPage page, string name, string? except = null)

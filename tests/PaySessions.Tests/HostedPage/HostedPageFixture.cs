@@ -16,6 +16,8 @@ public sealed partial class HostedPageFixture : IAsyncLifetime
 {
     public const string BrokenMethod = "broken_card";
 
+    public const int WaitingRefreshSeconds = 120;
+
     public ApiFixture Api { get; } = new();
 
     public FakeProvider Broken { get; private set; } = null!;
@@ -41,6 +43,9 @@ public sealed partial class HostedPageFixture : IAsyncLifetime
             ["PaySessions:PaymentMethods:41:Provider"] = "brokenpay",
             ["PaySessions:PaymentMethods:41:Kind"] = "Redirect",
             ["PaySessions:PaymentMethods:41:DisplayName"] = "Broken card",
+            // The waiting page reloads itself; slowly here, so the browser tests can audit and
+            // photograph it between two reloads.
+            ["PaySessions:HostedPage:WaitingRefreshSeconds"] = WaitingRefreshSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
         var dev = Api.Host.Grains.GetGrain<IBusinessGrain>(ApiFixture.DevBusiness);
         Assert.True((await dev.EnableMethods([BrokenMethod])).Accepted);

@@ -210,7 +210,7 @@ public sealed class HostedPageTests(HostedPageFixture fixture)
         var html = await final.Content.ReadAsStringAsync();
 
         Assert.Contains("Waiting for confirmation", waiting, StringComparison.Ordinal);
-        Assert.Contains("<meta http-equiv=\"refresh\" content=\"3\" />", waiting, StringComparison.Ordinal);
+        Assert.Contains($"<meta http-equiv=\"refresh\" content=\"{HostedPageFixture.WaitingRefreshSeconds}\" />", waiting, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.SeeOther, approved.StatusCode);
         Assert.Equal($"/pay/{id}", landing);
         Assert.Equal(HttpStatusCode.OK, final.StatusCode);
