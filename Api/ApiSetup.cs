@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using PaySessions.Api.Core;
+using PaySessions.Api.HostedPage;
 using PaySessions.Api.Http;
 using PaySessions.Api.Merchants;
 using PaySessions.Api.Sandbox;
@@ -39,6 +40,10 @@ public static class ApiSetup
         services.AddOptions<FailedAuthenticationOptions>().BindConfiguration(FailedAuthenticationOptions.Section);
         services.AddSingleton<FailedAuthenticationLimiter>();
         services.AddSingleton<RecentlyValidKeys>();
+
+        // The hosted page's forms: tokens are issued and checked by its endpoints themselves.
+        services.AddAntiforgery();
+        services.AddOptions<HostedPageOptions>().BindConfiguration(HostedPageOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
         services.AddExceptionHandler<ApiExceptionHandler>();
         services.AddProblemDetails();
@@ -98,6 +103,8 @@ public static class ApiSetup
 
         // Providers authenticate by signature, not by API key.
         endpoints.MapPost("/webhooks/{provider}", ReceiveProviderWebhookEndpoint.Handle).WithName("ReceiveProviderWebhook");
+
+        endpoints.MapHostedPage();
 
         var sandbox = endpoints.MapGroup("/sandbox/checkout/{reference}");
         sandbox.MapGet("", SandboxCheckoutEndpoints.Show).WithName("SandboxCheckout");

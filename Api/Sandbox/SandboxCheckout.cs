@@ -10,7 +10,8 @@ namespace PaySessions.Api.Sandbox;
 /// <summary>
 /// The sandbox provider's checkout: <c>GET /sandbox/checkout/{reference}</c> shows the payment
 /// with Approve and Decline forms (plain HTML, no script); pressing one posts to
-/// <c>…/approve</c> or <c>…/decline</c>, and the sandbox then calls this service's webhook.
+/// <c>…/approve</c> or <c>…/decline</c>, the sandbox then calls this service's webhook and sends the
+/// customer back to the hosted payment page (<c>/pay/{session_id}</c>) with a 303.
 /// </summary>
 public static class SandboxCheckoutEndpoints
 {
@@ -92,14 +93,31 @@ public sealed class DecideSandboxCheckoutHandler(IGrainFactory grains) : IReques
         var decision = SandboxCheckoutEndpoints.IsWellFormed(request.Reference)
             ? await grains.GetGrain<ISandboxPaymentGrain>(request.Reference).Decide(request.Approve)
             : SandboxDecision.NotFound;
+        if (decision is SandboxDecision.Approved or SandboxDecision.Declined
+            && await grains.GetGrain<ISandboxPaymentGrain>(request.Reference).GetPayment() is { } payment)
+        {
+            // Like a real provider, the sandbox sends the customer back: to the hosted payment
+            // page, which shows the outcome (or waits for it) in the session's own words.
+            return new SeeOtherResult("/pay/" + payment.SessionId);
+        }
+
         return decision switch
         {
-            SandboxDecision.Approved => SandboxCheckoutEndpoints.Page("Payment approved", "<h1 id=\"result\">Payment approved</h1><p>You can close this page.</p>"),
-            SandboxDecision.Declined => SandboxCheckoutEndpoints.Page("Payment declined", "<h1 id=\"result\">Payment declined</h1><p>Go back to the shop to try again.</p>"),
             SandboxDecision.AlreadyDecided => SandboxCheckoutEndpoints.Page("Already decided", "<h1 id=\"result\">This payment was already decided</h1>", StatusCodes.Status409Conflict),
             SandboxDecision.WebhookNotDelivered => SandboxCheckoutEndpoints.Page(
                 "Not delivered", "<h1 id=\"result\">Recorded, but the shop was not told yet</h1><p>Press the same button again to resend.</p>", StatusCodes.Status502BadGateway),
             _ => SandboxCheckoutEndpoints.Page("Not found", "<h1>Unknown payment</h1>", StatusCodes.Status404NotFound),
         };
+    }
+}
+
+/// <summary>303 See Other, so the browser follows a form POST with a GET.</summary>
+internal sealed class SeeOtherResult(string location) : IResult
+{
+    public Task ExecuteAsync(HttpContext httpContext)
+    {
+        httpContext.Response.StatusCode = StatusCodes.Status303SeeOther;
+        httpContext.Response.Headers.Location = location;
+        return Task.CompletedTask;
     }
 }

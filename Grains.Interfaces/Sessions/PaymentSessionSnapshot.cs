@@ -80,6 +80,13 @@ public sealed record PaymentSessionSnapshot
     [Id(22)]
     public XenditSessionDetails? Xendit { get; init; }
 
+    /// <summary>
+    /// The latest payment attempt is still waiting for its provider's report (the hosted page
+    /// waits for it); false when there is none or it was reported, e.g. declined.
+    /// </summary>
+    [Id(40)]
+    public bool LastAttemptPending { get; init; }
+
     /// <summary>Successes reported after the session ended (LatePaymentReceived), oldest first.</summary>
     [Id(30)]
     public IReadOnlyList<ReportedPayment> LatePayments { get; init; } = [];

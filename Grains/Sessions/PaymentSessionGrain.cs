@@ -479,6 +479,7 @@ public sealed partial class PaymentSessionGrain(
             PaymentMethodId = State.Attempts.LastOrDefault()?.PaymentMethodId,
             Payment = State.Payment,
             FailedAttempts = State.Attempts.Count(a => a.State == AttemptState.Failed),
+            LastAttemptPending = State.Attempts.LastOrDefault()?.State == AttemptState.Pending,
             RefundRequired = State.RefundRequired,
             LatePayments = [.. State.LatePayments.Select(Late)],
             PaymentMismatches = [.. State.Mismatches.Select(m => new ReportedPayment(

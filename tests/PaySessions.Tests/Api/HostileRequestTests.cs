@@ -162,6 +162,7 @@ public sealed class HostileRequestTests(HostileRequestTests.Host host) : IClassF
         Assert.Contains(routes, r => r.Route == "/session/{id}/pay");
         Assert.Contains(routes, r => r.Route == "/webhooks/{provider}");
         Assert.Contains(routes, r => r.Route == "/sessions/{payment_session_id}/cancel");
+        Assert.Contains(routes, r => r.Route == "/pay/{session_id}" && r.Method == "POST");
 
         var attempts = Arb.From(
             from route in Gen.Elements(routes.ToArray())
@@ -221,10 +222,17 @@ public sealed class HostileRequestTests(HostileRequestTests.Host host) : IClassF
             return true;
         }
 
-        Assert.True(status >= 400, $"{status} {text} for {attempt}");
-        if (attempt.Route.StartsWith("/sandbox/", StringComparison.Ordinal) && media == "text/html")
+        if (attempt.Route.StartsWith("/pay/", StringComparison.Ordinal) && attempt.Method == "GET" && status == 200)
         {
-            // The sandbox checkout is a page for a browser: its refusals are pages too.
+            // The hosted payment page of a real session is shown to whoever holds its id.
+            Assert.Equal("text/html", media);
+            return true;
+        }
+
+        Assert.True(status >= 400, $"{status} {text} for {attempt}");
+        if ((attempt.Route.StartsWith("/sandbox/", StringComparison.Ordinal) || attempt.Route.StartsWith("/pay/", StringComparison.Ordinal)) && media == "text/html")
+        {
+            // The sandbox checkout and the hosted page are for a browser: their refusals are pages too.
             Assert.Contains("<h1", text, StringComparison.Ordinal);
             return true;
         }
@@ -284,6 +292,7 @@ public sealed class HostileRequestTests(HostileRequestTests.Host host) : IClassF
     private static string Fill(string route, string sessionId) => route
         .Replace("{id}", sessionId, StringComparison.Ordinal)
         .Replace("{payment_session_id}", sessionId, StringComparison.Ordinal)
+        .Replace("{session_id}", sessionId, StringComparison.Ordinal)
         .Replace("{provider}", "sandbox", StringComparison.Ordinal)
         .Replace("{reference}", "sbx_" + new string('0', 24), StringComparison.Ordinal);
 

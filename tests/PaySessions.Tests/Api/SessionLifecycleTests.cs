@@ -26,9 +26,11 @@ public sealed class SessionLifecycleTests(ApiFixture api)
         Assert.Contains("Pay 100.00 USD", page, StringComparison.Ordinal);
         Assert.Contains("/approve", page, StringComparison.Ordinal);
 
+        // The sandbox sends the customer back to the hosted page (the client follows the 303).
         var approved = await api.Host.Http.PostAsync(new Uri(redirect + "/approve"), null);
         Assert.Equal(HttpStatusCode.OK, approved.StatusCode);
-        Assert.Contains("Payment approved", await approved.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal($"/pay/{id}", approved.RequestMessage!.RequestUri!.AbsolutePath);
+        Assert.Contains("Payment received", await approved.Content.ReadAsStringAsync(), StringComparison.Ordinal);
 
         var session = await Bodies.Json(await api.Get($"/session/{id}", ApiFixture.DevSecretKey));
         Assert.Equal("completed", session["status"]!.GetValue<string>());
