@@ -1,3 +1,4 @@
+using PaySessions.Grains.Sessions;
 using PaySessions.Grains.Sessions.Events;
 using PaySessions.Grains.Webhooks;
 
@@ -46,6 +47,8 @@ public enum AppendResult
 /// The queryable row of a session (the <c>sessions</c> table), written in the same transaction
 /// as the events it reflects. It is derived data: the event rows are the record.
 /// <see cref="Livemode"/> is part of the order id's uniqueness: test and live are separate worlds.
+/// <see cref="Dialect"/> decides whether the order id is unique at all: a Payviox-style order id
+/// is; a Xendit-style reference_id is a label the merchant may reuse.
 /// </summary>
 public sealed record SessionProjection(
     string SessionId,
@@ -58,4 +61,5 @@ public sealed record SessionProjection(
     DateTimeOffset CreatedAt,
     DateTimeOffset ExpiresAt,
     int Version,
-    bool Livemode = false);
+    bool Livemode = false,
+    SessionDialect Dialect = SessionDialect.Payviox);
