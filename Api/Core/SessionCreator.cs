@@ -50,7 +50,10 @@ public abstract record CreateOutcome
     /// <summary>Over the end user's address limit or the customer's; ask again after <paramref name="RetryAfterSeconds"/>.</summary>
     public sealed record RateLimited(RateLimitScope Scope, int RetryAfterSeconds) : CreateOutcome;
 
-    /// <summary>The business already has a session for this reference (Payviox's order_id, Xendit's reference_id).</summary>
+    /// <summary>
+    /// The business already has a session for this order id (Payviox's order_id; a Xendit-style
+    /// reference_id is not unique, see deploy/sql/0010_xendit_reference_not_unique.sql).
+    /// </summary>
     public sealed record DuplicateReference : CreateOutcome;
 
     /// <summary>The payment method named for a direct redirect is not one the business offers for this session.</summary>

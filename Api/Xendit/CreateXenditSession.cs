@@ -32,8 +32,10 @@ public sealed record CreateXenditSession(Merchant Merchant, JsonElement Body) : 
 /// <item>then <see cref="SessionCreator"/>: the per-customer rate limit (429), the rules of money
 /// and time asked ahead (e.g. INVALID_AMOUNT), the customer object found or recorded by its
 /// reference (409 DUPLICATE_ERROR when that reference is recorded with other details), the
-/// session grain's Create (409 DUPLICATE_ERROR for a reference_id already used).</item>
+/// session grain's Create.</item>
 /// </list>
+/// A reference_id may be reused: the seed's own examples send one twice, and its only 409 is
+/// about customers. So once the customer is recorded nothing is left to refuse the session.
 /// There is no per-IP limit here: this create is called from the merchant's server, whose
 /// address speaks for all its customers (as a Payviox secret-key create without <c>ip</c>).
 /// </summary>
@@ -109,6 +111,7 @@ public sealed class CreateXenditSessionHandler(
             CreateOutcome.Created created => TypedResults.Created($"{XenditSessionRoutes.Prefix}/{created.Session.SessionId}", XenditSessionObject.From(created.Session, links)),
             CreateOutcome.Rejected rejected => XenditSessionRules.Render(rejected.Violation).ToResult(),
             CreateOutcome.RateLimited limited => ErrorShapes.RateLimited(limited.Scope, TooManyRequests, limited.RetryAfterSeconds),
+            // Not reached while reference_id is not unique for this dialect; worded in case it becomes so.
             CreateOutcome.DuplicateReference => XenditErrors.Error(StatusCodes.Status409Conflict, XenditErrors.DuplicateError, ReferenceTaken),
             CreateOutcome.CustomerConflict => XenditErrors.Error(StatusCodes.Status409Conflict, XenditErrors.DuplicateError, CustomerReferenceTaken),
             CreateOutcome.SessionIdTaken => XenditErrors.Error(StatusCodes.Status500InternalServerError, XenditErrors.ServerError, XenditErrors.ServerErrorMessage),

@@ -39,7 +39,7 @@ public enum AppendResult
     /// <summary>Someone else appended at that version first; nothing was written.</summary>
     VersionConflict,
 
-    /// <summary>The business already has another session for this order id in the same mode (test or live); nothing was written.</summary>
+    /// <summary>The business already has another Payviox-style session for this order id in the same mode (test or live); nothing was written.</summary>
     DuplicateOrderId,
 }
 
