@@ -292,6 +292,7 @@ public sealed class XenditCreateSessionTests(XenditCreateSessionTests.Host host)
         { "items not adding up", 400, """{"error_code":"INVALID_AMOUNT","message":"Amount must equal the sum of the items (net_unit_amount × quantity)"}""" },
         { "malformed json", 400, """{"error_code":"API_VALIDATION_ERROR","message":"request/body must be valid JSON","errors":[{"message":"must be valid JSON","path":"/body"}]}""" },
         { "not an object", 400, """{"error_code":"API_VALIDATION_ERROR","message":"request/body must be object","errors":[{"message":"must be object","path":"/body"}]}""" },
+        { "oversized body", 413, """{"error_code":"API_VALIDATION_ERROR","message":"request/body must not be larger than 1048576 bytes","errors":[{"message":"must not be larger than 1048576 bytes","path":"/body"}]}""" },
         { "public key", 401, """{"error_code":"INVALID_API_KEY","message":"API key is not authorized for this API"}""" },
     };
 
@@ -327,6 +328,7 @@ public sealed class XenditCreateSessionTests(XenditCreateSessionTests.Host host)
             "malformed json" => Body()[..40],
             "not an object" => "[1,2,3]",
             "public key" => Body(),
+            "oversized body" => Body(b => b["description"] = new string('x', 1_100_000)),
             _ => throw new ArgumentOutOfRangeException(nameof(problem)),
         };
         if (problem == "public key")
@@ -339,6 +341,20 @@ public sealed class XenditCreateSessionTests(XenditCreateSessionTests.Host host)
         Assert.Equal((status, expected), ((int)response.StatusCode, await response.Content.ReadAsStringAsync()));
         Assert.Equal(0, await Sessions(business.BusinessId));
         Assert.Equal(0, await Customers(business.BusinessId));
+    }
+
+    [Fact]
+    public async Task Concurrent_creates_naming_one_new_customer_record_it_once()
+    {
+        var business = await _api.NewBusiness();
+        var customer = "cust_" + Guid.NewGuid().ToString("N");
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, PerCustomerLimit).Select(_ => Create(business.SecretKey, Body(b => b["customer"]!["reference_id"] = customer))));
+
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.Created, r.StatusCode));
+        var ids = await Task.WhenAll(responses.Select(async r => S(await Bodies.Json(r), "customer_id")));
+        Assert.Single(ids.Distinct(StringComparer.Ordinal));
+        Assert.Equal(1, await Customers(business.BusinessId));
     }
 
     [Fact]
