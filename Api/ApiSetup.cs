@@ -30,6 +30,8 @@ public static class ApiSetup
         services.AddScoped<OwnedSessionAccess>();
         services.AddSingleton<SessionCreator>();
         services.AddSingleton<PaymentLinks>();
+        services.AddOptions<XenditOptions>().BindConfiguration(XenditOptions.Section).ValidateOnStart();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<XenditOptions>, XenditOptionsValidator>();
         services.AddTransient(typeof(IPipelineBehavior<,>), typeof(RequestLoggingBehavior<,>));
         services.AddTransient(typeof(IPipelineBehavior<,>), typeof(TransientRetryBehavior<,>));
         RequestConventions.Register(services, typeof(ApiSetup).Assembly);
@@ -99,7 +101,8 @@ public static class ApiSetup
         sessions.MapGet("/{id}/webhooks", GetSessionWebhooksEndpoint.Handle).WithName("GetSessionWebhooks");
         sessions.MapPost("/{id}/pay", PaySessionEndpoint.Handle).AddEndpointFilter<JsonRequestBody>().WithName("PaySession");
 
-        endpoints.MapXenditSessionGroup();
+        var xendit = endpoints.MapXenditSessionGroup();
+        xendit.MapPost("", CreateXenditSessionEndpoint.Handle).AddEndpointFilter<JsonRequestBody>().WithName("CreateXenditSession");
 
         // Providers authenticate by signature, not by API key.
         endpoints.MapPost("/webhooks/{provider}", ReceiveProviderWebhookEndpoint.Handle).WithName("ReceiveProviderWebhook");

@@ -9,7 +9,27 @@ namespace PaySessions.Api.Core;
 /// What a dialect asks for once it has parsed its body: the session grain's command, and the
 /// payment method to start at once (a direct redirect), when the merchant named one.
 /// </summary>
-public sealed record NewSession(CreateSession Session, string? PaymentMethodId = null);
+public sealed record NewSession(CreateSession Session, string? PaymentMethodId = null)
+{
+    /// <summary>
+    /// What the dialect must write before the session itself (the Xendit dialect records the
+    /// customer a session names), run only once every refusal that needs no write has passed: the
+    /// rate limits, the direct-redirect method and the rules of money and time. It answers the
+    /// command to create (e.g. with the customer's id) or a refusal of its own; null: nothing to do.
+    /// </summary>
+    public SessionPreparation? Prepare { get; init; }
+}
+
+/// <summary>See <see cref="NewSession.Prepare"/>.</summary>
+public delegate Task<PreparedSession> SessionPreparation(CreateSession command, CancellationToken cancellationToken);
+
+/// <summary>The command to create, or why not (<see cref="Refusal"/>, and then nothing was written).</summary>
+public sealed record PreparedSession(CreateSession? Session, CreateOutcome? Refusal)
+{
+    public static PreparedSession Ready(CreateSession session) => new(session, null);
+
+    public static PreparedSession Refused(CreateOutcome refusal) => new(null, refusal);
+}
 
 /// <summary>How a create ended. Each dialect renders every case in its own shape; none of the refusals wrote anything.</summary>
 public abstract record CreateOutcome
@@ -30,11 +50,20 @@ public abstract record CreateOutcome
     /// <summary>Over the end user's address limit or the customer's; ask again after <paramref name="RetryAfterSeconds"/>.</summary>
     public sealed record RateLimited(RateLimitScope Scope, int RetryAfterSeconds) : CreateOutcome;
 
-    /// <summary>The business already has a session for this reference (Payviox's order_id, Xendit's reference_id).</summary>
+    /// <summary>
+    /// The business already has a session for this order id (Payviox's order_id; a Xendit-style
+    /// reference_id is not unique, see deploy/sql/0010_xendit_reference_not_unique.sql).
+    /// </summary>
     public sealed record DuplicateReference : CreateOutcome;
 
     /// <summary>The payment method named for a direct redirect is not one the business offers for this session.</summary>
     public sealed record MethodNotFound(string PaymentMethodId) : CreateOutcome;
+
+    /// <summary>
+    /// The customer reference the session names is already recorded for this business with other
+    /// details (a merchant reference names one customer; it is reused only as it was first given).
+    /// </summary>
+    public sealed record CustomerConflict(string CustomerReference) : CreateOutcome;
 
     /// <summary>The freshly minted session id already held a session (128 random bits: not expected to happen).</summary>
     public sealed record SessionIdTaken(string Message) : CreateOutcome;
@@ -42,9 +71,11 @@ public abstract record CreateOutcome
 
 /// <summary>
 /// The one create path under every dialect: the rate limits, then the payment method of a
-/// direct redirect, then the session grain's Create (which judges the rules of money and time),
-/// then the redirect itself. A request refused at any step writes nothing. It holds no rule of
-/// its own about money, state or time: those are the grain's.
+/// direct redirect, then (for a dialect that writes first, see <see cref="NewSession.Prepare"/>)
+/// the rules of money and time asked ahead and the dialect's own write, then the session grain's
+/// Create (which judges the rules of money and time), then the redirect itself. A request refused
+/// at any step up to the dialect's write writes nothing. It holds no rule of its own about money,
+/// state or time: those are the grain's. Session ids take the shape of the command's dialect.
 /// </summary>
 public sealed class SessionCreator(IGrainFactory grains)
 {
@@ -72,7 +103,26 @@ public sealed class SessionCreator(IGrainFactory grains)
             }
         }
 
-        var sessionId = SessionIds.New();
+        if (request.Prepare is { } prepare)
+        {
+            // The dialect writes only for a command the session grain would take: the same rules,
+            // asked ahead (the grain judges again; a refusal here and there are the same).
+            var violation = await TransientFailures.RetryAsync(() => grains.CheckSessionRules(command), cancellationToken);
+            if (violation is not null)
+            {
+                return new CreateOutcome.Rejected(violation);
+            }
+
+            var prepared = await prepare(command, cancellationToken);
+            if (prepared.Session is null)
+            {
+                return prepared.Refusal ?? throw new InvalidOperationException("A preparation answered neither a command nor a refusal.");
+            }
+
+            command = prepared.Session;
+        }
+
+        var sessionId = SessionIds.NewFor(command.Dialect);
         var result = await grains.Get<IPaymentSessionGrain>(sessionId).Create(command);
         switch (result.Rejection)
         {

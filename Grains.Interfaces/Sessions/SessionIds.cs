@@ -25,6 +25,9 @@ public static class SessionIds
     /// <summary>A Xendit-style id: <c>ps-</c> + 24 lowercase hex characters.</summary>
     public static string NewXendit() => XenditPrefix + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(XenditHexLength / 2));
 
+    /// <summary>A new id in the shape of <paramref name="dialect"/>'s sessions.</summary>
+    public static string NewFor(SessionDialect dialect) => dialect == SessionDialect.Xendit ? NewXendit() : New();
+
     /// <summary>True only for a shape <see cref="New"/> or <see cref="NewXendit"/> produces; anything else is not looked up.</summary>
     public static bool IsWellFormed(string? id) => IsPayviox(id) || IsXendit(id);
 

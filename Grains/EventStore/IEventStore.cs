@@ -1,3 +1,4 @@
+using PaySessions.Grains.Sessions;
 using PaySessions.Grains.Sessions.Events;
 using PaySessions.Grains.Webhooks;
 
@@ -38,7 +39,7 @@ public enum AppendResult
     /// <summary>Someone else appended at that version first; nothing was written.</summary>
     VersionConflict,
 
-    /// <summary>The business already has another session for this order id in the same mode (test or live); nothing was written.</summary>
+    /// <summary>The business already has another Payviox-style session for this order id in the same mode (test or live); nothing was written.</summary>
     DuplicateOrderId,
 }
 
@@ -46,6 +47,8 @@ public enum AppendResult
 /// The queryable row of a session (the <c>sessions</c> table), written in the same transaction
 /// as the events it reflects. It is derived data: the event rows are the record.
 /// <see cref="Livemode"/> is part of the order id's uniqueness: test and live are separate worlds.
+/// <see cref="Dialect"/> decides whether the order id is unique at all: a Payviox-style order id
+/// is; a Xendit-style reference_id is a label the merchant may reuse.
 /// </summary>
 public sealed record SessionProjection(
     string SessionId,
@@ -58,4 +61,5 @@ public sealed record SessionProjection(
     DateTimeOffset CreatedAt,
     DateTimeOffset ExpiresAt,
     int Version,
-    bool Livemode = false);
+    bool Livemode = false,
+    SessionDialect Dialect = SessionDialect.Payviox);

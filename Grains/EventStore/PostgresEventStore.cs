@@ -3,6 +3,7 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
+using PaySessions.Grains.Sessions;
 using PaySessions.Grains.Sessions.Events;
 using PaySessions.Grains.Webhooks;
 
@@ -63,8 +64,8 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable, IDisposa
     // The projection only moves forward: a row already at a newer version is left alone.
     private const string UpsertProjectionSql = """
         INSERT INTO sessions (session_id, business_id, order_id, customer, status, amount, currency,
-                              created_at, expires_at, version, livemode, updated_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, now())
+                              created_at, expires_at, version, livemode, dialect, updated_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, now())
         ON CONFLICT (session_id) DO UPDATE
             SET status = excluded.status,
                 expires_at = excluded.expires_at,
@@ -479,6 +480,7 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable, IDisposa
         upsert.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = projection.ExpiresAt.UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz });
         upsert.Parameters.Add(new NpgsqlParameter<int> { TypedValue = projection.Version });
         upsert.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = projection.Livemode });
+        upsert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = projection.Dialect == SessionDialect.Xendit ? "xendit" : "payviox" });
         yield return upsert;
 
         var initiated = events.OfType<PaymentInitiated>().ToArray();

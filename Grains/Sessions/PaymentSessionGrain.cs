@@ -505,7 +505,7 @@ public sealed partial class PaymentSessionGrain(
         var facts = state.Facts!;
         return new SessionProjection(
             SessionId, facts.BusinessId, facts.OrderId, facts.Customer, state.Status.ToName(),
-            facts.Amount, facts.Currency, facts.OccurredAt, state.ExpiresAt, version, state.IsLive);
+            facts.Amount, facts.Currency, facts.OccurredAt, state.ExpiresAt, version, state.IsLive, facts.Dialect);
     }
 
     private static SessionEventRecord ToRecord(int version, PaymentSessionEvent @event) =>

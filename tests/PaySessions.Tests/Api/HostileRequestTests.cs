@@ -341,7 +341,7 @@ public sealed class HostileRequestTests(HostileRequestTests.Host host) : IClassF
             """
             SELECT (SELECT count(*) FROM sessions) + (SELECT count(*) FROM session_events)
                  + (SELECT count(*) FROM provider_references) + (SELECT count(*) FROM webhook_deliveries)
-                 + (SELECT count(*) FROM webhook_attempts)
+                 + (SELECT count(*) FROM webhook_attempts) + (SELECT count(*) FROM customers)
             """);
         return (long)(await command.ExecuteScalarAsync())!;
     }

@@ -97,5 +97,53 @@ public sealed class SessionCreatorTests(ApiFixture api)
         Assert.Equal(0, await api.CreatedEvents(ApiFixture.DevBusiness, last.OrderId));
     }
 
+    [Fact]
+    public async Task A_preparation_runs_only_for_a_command_the_rules_take_and_its_command_is_the_one_created()
+    {
+        var calls = 0;
+        Task<PreparedSession> Prepare(CreateSession command, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref calls);
+            return Task.FromResult(PreparedSession.Ready(command with { Description = "prepared" }));
+        }
+
+        var refused = Command() with { Currency = "XYZ" };
+        var taken = Command();
+
+        var rejected = await Creator.Create(new NewSession(refused) { Prepare = Prepare }, CancellationToken.None);
+        Assert.Equal(0, calls);
+        var created = await Creator.Create(new NewSession(taken) { Prepare = Prepare }, CancellationToken.None);
+
+        Assert.Equal(SessionRule.UnknownCurrency, Assert.IsType<CreateOutcome.Rejected>(rejected).Violation.Rule);
+        Assert.Equal(1, calls);
+        Assert.Equal("prepared", Assert.IsType<CreateOutcome.Created>(created).Session.Description);
+        Assert.Equal(0, await api.CreatedEvents(ApiFixture.DevBusiness, refused.OrderId));
+    }
+
+    [Fact]
+    public async Task A_preparations_refusal_is_the_outcome_and_nothing_is_created()
+    {
+        var command = Command();
+
+        var outcome = await Creator.Create(
+            new NewSession(command) { Prepare = (_, _) => Task.FromResult(PreparedSession.Refused(new CreateOutcome.CustomerConflict("cust_1"))) },
+            CancellationToken.None);
+
+        Assert.Equal("cust_1", Assert.IsType<CreateOutcome.CustomerConflict>(outcome).CustomerReference);
+        Assert.Equal(0, await api.CreatedEvents(ApiFixture.DevBusiness, command.OrderId));
+    }
+
+    [Fact]
+    public async Task Session_ids_take_the_shape_of_the_commands_dialect()
+    {
+        var payviox = Assert.IsType<CreateOutcome.Created>(await Creator.Create(new NewSession(Command()), CancellationToken.None));
+        var xendit = Assert.IsType<CreateOutcome.Created>(await Creator.Create(
+            new NewSession(Command() with { Items = [], Amount = 1000000, Currency = "PHP", Dialect = SessionDialect.Xendit, Xendit = Sessions.XenditSessionFactsTests.PayDetails() }),
+            CancellationToken.None));
+
+        Assert.True(SessionIds.IsPayviox(payviox.Session.SessionId), payviox.Session.SessionId);
+        Assert.True(SessionIds.IsXendit(xendit.Session.SessionId), xendit.Session.SessionId);
+    }
+
     private static CreateSession Command() => TestSessions.Command(ApiFixture.DevBusiness) with { ClientIp = null };
 }
