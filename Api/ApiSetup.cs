@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using PaySessions.Api.Core;
 using PaySessions.Api.Http;
 using PaySessions.Api.Merchants;
@@ -14,6 +15,7 @@ using PaySessions.Api.Sandbox;
 using PaySessions.Api.Sessions;
 using PaySessions.Api.Webhooks;
 using PaySessions.Api.Xendit;
+using PaySessions.Grains.Sessions.Xendit;
 
 namespace PaySessions.Api;
 
@@ -28,7 +30,7 @@ public static class ApiSetup
         services.AddScoped<IMediator, Mediator>();
         services.AddScoped<OwnedSessionAccess>();
         services.AddSingleton<SessionCreator>();
-        services.AddSingleton<PaymentLinks>();
+        services.TryAddSingleton(_ => new PaymentLinks(configuration[PaymentLinks.PublicBaseUrlKey]));
         services.AddTransient(typeof(IPipelineBehavior<,>), typeof(RequestLoggingBehavior<,>));
         services.AddTransient(typeof(IPipelineBehavior<,>), typeof(TransientRetryBehavior<,>));
         RequestConventions.Register(services, typeof(ApiSetup).Assembly);

@@ -1,14 +1,14 @@
 using System.Globalization;
 using System.Text.Json;
-using Microsoft.Extensions.Configuration;
-using PaySessions.Grains.Sessions;
 
-namespace PaySessions.Api.Xendit;
+namespace PaySessions.Grains.Sessions.Xendit;
 
 /// <summary>
 /// The Xendit-style session object: every field of the seed's response example, in its names
 /// (snake case, by the API's JSON policy) and types. The 201 of <c>POST /sessions</c>, the answer
-/// of <c>GET /sessions/{id}</c> and of its cancel are all this one rendering.
+/// of <c>GET /sessions/{id}</c> and of its cancel, and the <c>data</c> of that dialect's merchant
+/// webhooks are all this one rendering: it lives beside the snapshot it reads so that both the
+/// front door and the grains (which write webhook bodies) can use it.
 /// </summary>
 public sealed record XenditSessionObject(
     string PaymentSessionId,
@@ -135,11 +135,17 @@ public sealed record XenditSessionObject(
 
 /// <summary>
 /// The hosted page of a session, absolute on <c>PaySessions:PublicBaseUrl</c> (the same setting the
-/// providers' return and webhook addresses use; default <c>http://localhost:5080</c>).
+/// providers' return and webhook addresses use; default <c>http://localhost:5080</c>). One instance
+/// per host, registered by both the front door and the silo from that setting.
 /// </summary>
-public sealed class PaymentLinks(IConfiguration configuration)
+public sealed class PaymentLinks(string? publicBaseUrl)
 {
-    private readonly string _base = (configuration["PaySessions:PublicBaseUrl"] ?? "http://localhost:5080").TrimEnd('/');
+    /// <summary>The configuration key of the public base URL.</summary>
+    public const string PublicBaseUrlKey = "PaySessions:PublicBaseUrl";
+
+    public const string DefaultPublicBaseUrl = "http://localhost:5080";
+
+    private readonly string _base = (string.IsNullOrEmpty(publicBaseUrl) ? DefaultPublicBaseUrl : publicBaseUrl).TrimEnd('/');
 
     public string For(string sessionId) => $"{_base}/pay/{sessionId}";
 }
