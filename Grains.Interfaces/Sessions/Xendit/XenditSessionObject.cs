@@ -74,9 +74,12 @@ public sealed record XenditSessionObject(
             x.CancelReturnUrl,
             StatusOf(session.Status),
             links.For(session.SessionId),
-            PaymentTokenId: null,
-            PaymentId: session.SessionType == Grains.Sessions.SessionType.Pay ? completed?.ProviderPaymentId : null,
-            PaymentRequestId: null,
+            // Set once COMPLETED: a SAVE session with the method it saved, a PAY session with its
+            // payment and the payment request (attempt) that made it (and a token if the provider
+            // also saved the method).
+            PaymentTokenId: completed?.PaymentTokenId,
+            PaymentId: session.SessionType == Grains.Sessions.SessionType.Pay ? completed?.PaymentId : null,
+            PaymentRequestId: session.SessionType == Grains.Sessions.SessionType.Pay ? completed?.PaymentRequestId : null,
             session.BusinessId);
     }
 
@@ -89,8 +92,18 @@ public sealed record XenditSessionObject(
         _ => "ACTIVE",
     };
 
-    // UTC, ISO 8601 with a Z, milliseconds only when there are any (the seed's 2021-12-31T23:59:59Z).
-    private static string Time(DateTimeOffset at) =>
+    /// <summary>
+    /// The JSON form of the object: the front door's (snake case names, dictionary keys as sent).
+    /// Webhook bodies are written with it, so their <c>data</c> is byte for byte what GET answers.
+    /// </summary>
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DictionaryKeyPolicy = null,
+    };
+
+    /// <summary>UTC, ISO 8601 with a Z, milliseconds only when there are any (the seed's 2021-12-31T23:59:59Z).</summary>
+    public static string Time(DateTimeOffset at) =>
         at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFF'Z'", CultureInfo.InvariantCulture);
 
     /// <summary>One item as sent; amounts in major units, exactly.</summary>
