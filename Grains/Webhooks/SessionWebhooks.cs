@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.Json;
-using PaySessions.Grains.Money;
 using PaySessions.Grains.Sessions;
 using PaySessions.Grains.Sessions.Events;
 using PaySessions.Grains.Sessions.Xendit;
@@ -282,19 +281,14 @@ public sealed class XenditWebhookBody : ISessionWebhookBody
         json.WriteEndObject();
     }
 
-    // Minor units as a major-unit number by the currency's ISO exponent; null when either is unknown.
+    // Minor units as a major-unit number by the dialect's decimals (IDR has none); null when either is unknown.
     private static void WriteMajor(Utf8JsonWriter json, string name, long? minor, string? currency)
     {
-        if (minor is { } units && currency is not null && Currencies.Exponent(currency) is { } exponent)
+        if (minor is { } units && currency is not null && XenditCurrencies.DecimalsOf(currency) is { } exponent)
         {
-            // Dividing a decimal by ten is exact: no double ever touches the figure.
-            var major = (decimal)units;
-            for (var i = 0; i < exponent; i++)
-            {
-                major /= 10m;
-            }
-
-            json.WriteNumber(name, major);
+            // The same digits with the currency's scale (1050 PHP is 10.50): exact, no division, no double.
+            var magnitude = (ulong)Math.Abs((decimal)units);
+            json.WriteNumber(name, new decimal((int)(uint)magnitude, (int)(uint)(magnitude >> 32), 0, units < 0, (byte)exponent));
         }
         else
         {
