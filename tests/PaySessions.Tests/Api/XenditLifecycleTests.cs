@@ -121,6 +121,37 @@ public sealed class XenditLifecycleTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Money_taken_after_a_cancel_is_told_as_a_late_payment_in_the_xendit_envelope_and_the_cancel_is_not_told()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var merchant = await Merchant(receiver.Url);
+        var id = await XenditTestSessions.Create(_api.Host.Grains, merchant.Keys.BusinessId, SessionType.Pay);
+        var started = await _api.Host.Grains.InitiatePayment(id, new InitiatePayment("sandbox_card", null));
+        var canceled = await _api.Send(HttpMethod.Post, $"/sessions/{id}/cancel", key: null, body: null, request =>
+            request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(merchant.Keys.SecretKey + ":"))));
+        Assert.Equal(HttpStatusCode.OK, canceled.StatusCode);
+
+        // The customer still approves on the provider's page: the money is real.
+        Assert.Equal(HttpStatusCode.OK, (await _api.Host.Http.PostAsync(new Uri(started.RedirectUrl + "/approve"), null)).StatusCode);
+        var delivery = Assert.Single(await receiver.WaitFor(d => d.Count > 0, Within));
+        var session = await Get(id, merchant.Keys.SecretKey);
+
+        var webhook = JsonNode.Parse(delivery.Body)!;
+        Assert.Equal("session.late_payment", webhook["event"]!.GetValue<string>());
+        Assert.True(JsonNode.DeepEquals(session, webhook["data"]), $"webhook data {webhook["data"]} differs from GET {session}");
+        Assert.Equal("CANCELED", session["status"]!.GetValue<string>());
+        Assert.Null(session["payment_id"]);
+        var payment = webhook["payment"]!;
+        Assert.Equal("late", payment["status"]!.GetValue<string>());
+        Assert.Equal(10000.00m, payment["amount"]!.GetValue<decimal>());
+        Assert.Equal("PHP", payment["currency"]!.GetValue<string>());
+        Assert.Equal("10000.00", payment["expected_amount"]!.ToJsonString());
+        Assert.Matches($"^pr-{Uuid}$", payment["payment_request_id"]!.GetValue<string>());
+        Assert.True(payment["refund_required"]!.GetValue<bool>());
+        Assert.Equal(merchant.CallbackToken, delivery.CallbackToken);
+    }
+
+    [Fact]
     public async Task A_session_past_its_expires_at_sends_payment_session_expired()
     {
         await using var receiver = await WebhookReceiver.StartAsync();
