@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using PaySessions.Api.Core;
 using PaySessions.Api.HostedPage;
 using PaySessions.Api.Http;
@@ -15,6 +16,7 @@ using PaySessions.Api.Sandbox;
 using PaySessions.Api.Sessions;
 using PaySessions.Api.Webhooks;
 using PaySessions.Api.Xendit;
+using PaySessions.Grains.Sessions.Xendit;
 
 namespace PaySessions.Api;
 
@@ -29,7 +31,7 @@ public static class ApiSetup
         services.AddScoped<IMediator, Mediator>();
         services.AddScoped<OwnedSessionAccess>();
         services.AddSingleton<SessionCreator>();
-        services.AddSingleton<PaymentLinks>();
+        services.TryAddSingleton(_ => new PaymentLinks(configuration[PaymentLinks.PublicBaseUrlKey]));
         services.AddOptions<XenditOptions>().BindConfiguration(XenditOptions.Section).ValidateOnStart();
         services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<XenditOptions>, XenditOptionsValidator>();
         services.AddTransient(typeof(IPipelineBehavior<,>), typeof(RequestLoggingBehavior<,>));

@@ -73,10 +73,14 @@ public sealed class ShowSandboxCheckoutHandler(IGrainFactory grains) : IRequestH
               <form method="post" action="/sandbox/checkout/{reference}/decline" style="display:inline"><button type="submit" id="decline">Decline</button></form>
               """
             : $"<p id=\"status\">This payment was {WebUtility.HtmlEncode(payment.Status)}.</p>";
+        // A SAVE session's attempt charges nothing: the customer agrees to save the method.
+        var heading = payment.SavesPaymentMethod
+            ? "Save this payment method (nothing is charged)"
+            : "Pay " + SandboxCheckoutEndpoints.Amount(payment.Amount, payment.Currency);
         return SandboxCheckoutEndpoints.Page(
             "Sandbox checkout",
             $"""
-            <h1>Pay {WebUtility.HtmlEncode(SandboxCheckoutEndpoints.Amount(payment.Amount, payment.Currency))}</h1>
+            <h1>{WebUtility.HtmlEncode(heading)}</h1>
             {description}
             <p>Method: {WebUtility.HtmlEncode(payment.PaymentMethodId)} · Reference: <code>{reference}</code></p>
             {actions}

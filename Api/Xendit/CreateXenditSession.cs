@@ -8,6 +8,7 @@ using PaySessions.Api.Merchants;
 using PaySessions.Grains.Customers;
 using PaySessions.Grains.Merchants;
 using PaySessions.Grains.Sessions;
+using PaySessions.Grains.Sessions.Xendit;
 
 namespace PaySessions.Api.Xendit;
 

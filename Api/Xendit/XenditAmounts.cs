@@ -32,16 +32,7 @@ public enum AmountProblem
 public static class XenditAmounts
 {
     /// <summary>The seed's currencies and their decimal places.</summary>
-    public static readonly FrozenDictionary<string, int> Decimals = new Dictionary<string, int>(StringComparer.Ordinal)
-    {
-        ["IDR"] = 0,
-        ["VND"] = 0,
-        ["PHP"] = 2,
-        ["THB"] = 2,
-        ["SGD"] = 2,
-        ["MYR"] = 2,
-        ["USD"] = 2,
-    }.ToFrozenDictionary(StringComparer.Ordinal);
+    public static readonly FrozenDictionary<string, int> Decimals = Grains.Sessions.Xendit.XenditCurrencies.Decimals;
 
     // Digits of a long: anything longer after trimming zeros cannot fit.
     private const int MaxDigits = 19;

@@ -30,7 +30,16 @@ public sealed record SandboxPayment(
     [property: Id(4)] string PaymentMethodId,
     [property: Id(5)] string? Description,
     [property: Id(6)] string Status = "pending",
-    [property: Id(7)] string? PaymentId = null);
+    [property: Id(7)] string? PaymentId = null)
+{
+    /// <summary>A SAVE session's attempt: approving it saves the method (a token), and charges nothing.</summary>
+    [Id(8)]
+    public bool SavesPaymentMethod { get; init; }
+
+    /// <summary>The token (<c>ptkn-</c> + a UUID) issued when a saving attempt was approved.</summary>
+    [Id(9)]
+    public string? PaymentTokenId { get; init; }
+}
 
 public enum SandboxDecision
 {

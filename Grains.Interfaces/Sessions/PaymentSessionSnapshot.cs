@@ -61,7 +61,10 @@ public sealed record PaymentSessionSnapshot
     [Id(17)]
     public string? PaymentMethodId { get; init; }
 
-    /// <summary>Set once Completed: who took the money and their id for it.</summary>
+    /// <summary>
+    /// Set once Completed: who took the money and their id for it; for the Xendit dialect also the
+    /// session's own payment and payment request ids (PAY) or the saved payment token (SAVE).
+    /// </summary>
     [Id(18)]
     public SessionPayment? Payment { get; init; }
 
@@ -121,7 +124,10 @@ public sealed record SessionPayment(
     [property: Id(0)] string Provider,
     [property: Id(1)] string ProviderPaymentId,
     [property: Id(2)] string? PaymentMethodId,
-    [property: Id(3)] DateTimeOffset CompletedAt);
+    [property: Id(3)] DateTimeOffset CompletedAt,
+    [property: Id(4)] string? PaymentId = null,
+    [property: Id(5)] string? PaymentRequestId = null,
+    [property: Id(6)] string? PaymentTokenId = null);
 
 /// <summary>One row of a session's event log, as stored: the type name and its JSON data.</summary>
 [Immutable]

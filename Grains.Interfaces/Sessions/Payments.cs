@@ -63,7 +63,8 @@ public sealed record AttemptReservation(
     [property: Id(6)] long Amount = 0,
     [property: Id(7)] string Currency = "",
     [property: Id(8)] string? Description = null,
-    [property: Id(9)] string AttemptKey = "");
+    [property: Id(9)] string AttemptKey = "",
+    [property: Id(10)] SessionType SessionType = SessionType.Pay);
 
 /// <summary>The provider accepted the reserved attempt: its reference and where to send the customer.</summary>
 [Immutable]
@@ -81,7 +82,9 @@ public sealed record StartedAttempt(
 /// What a provider's webhook said about one attempt, after its signature was checked. A success
 /// carries what was taken (<paramref name="Amount"/> in minor units of <paramref name="Currency"/>);
 /// the session completes only when both equal what the attempt asked for. A success without them
-/// is treated as a mismatch: unverified money never completes a session.
+/// is treated as a mismatch: unverified money never completes a session. A SAVE session moves no
+/// money: it completes with the <paramref name="PaymentTokenId"/> the provider saved, and any money
+/// reported for it is a mismatch.
 /// </summary>
 [Immutable]
 [GenerateSerializer]
@@ -93,7 +96,8 @@ public sealed record ProviderPaymentReport(
     [property: Id(3)] string? ProviderPaymentId,
     [property: Id(4)] string? Reason,
     [property: Id(5)] long? Amount,
-    [property: Id(6)] string? Currency);
+    [property: Id(6)] string? Currency,
+    [property: Id(7)] string? PaymentTokenId = null);
 
 public enum PaymentReportOutcome
 {
@@ -111,6 +115,9 @@ public enum PaymentReportOutcome
 
     /// <summary>A success in other figures than the attempt asked for: recorded, flagged for refund, not completed.</summary>
     MismatchRecorded = 5,
+
+    /// <summary>A report that moved no money and changes nothing (a payment token saved after the session ended).</summary>
+    Ignored = 6,
 }
 
 /// <summary>The answer to a state change such as Cancel: done, or refused with a reason.</summary>

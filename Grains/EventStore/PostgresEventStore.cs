@@ -84,9 +84,10 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable, IDisposa
         """;
 
     private const string QueueWebhooksSql = """
-        INSERT INTO webhook_deliveries (event_id, session_id, business_id, type, sequence, payload)
-        SELECT w.event_id, $1, w.business_id, w.type, w.sequence, w.payload::json
-        FROM unnest($2::uuid[], $3::text[], $4::text[], $5::int[], $6::text[]) AS w(event_id, business_id, type, sequence, payload)
+        INSERT INTO webhook_deliveries (event_id, session_id, business_id, type, sequence, payload, sends_callback_token)
+        SELECT w.event_id, $1, w.business_id, w.type, w.sequence, w.payload::json, w.sends_callback_token
+        FROM unnest($2::uuid[], $3::text[], $4::text[], $5::int[], $6::text[], $7::boolean[])
+            AS w(event_id, business_id, type, sequence, payload, sends_callback_token)
         """;
 
     private readonly NpgsqlDataSource _dataSource;
@@ -502,6 +503,7 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable, IDisposa
             outbox.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. webhooks.Select(w => w.Type)] });
             outbox.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = [.. webhooks.Select(w => w.Sequence)] });
             outbox.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. webhooks.Select(w => w.Payload)] });
+            outbox.Parameters.Add(new NpgsqlParameter<bool[]> { TypedValue = [.. webhooks.Select(w => w.SendsCallbackToken)] });
             yield return outbox;
         }
     }

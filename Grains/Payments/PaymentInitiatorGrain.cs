@@ -69,7 +69,8 @@ public sealed partial class PaymentInitiatorGrain(
         {
             return await provider.InitiateAsync(
                 new ProviderPaymentRequest(
-                    sessionId, reservation.PaymentMethodId, reservation.Amount, reservation.Currency, reservation.Description, reservation.AttemptKey),
+                    sessionId, reservation.PaymentMethodId, reservation.Amount, reservation.Currency, reservation.Description, reservation.AttemptKey,
+                    reservation.SessionType),
                 lease.Token);
         }
         catch (OperationCanceledException) when (lease.IsCancellationRequested)

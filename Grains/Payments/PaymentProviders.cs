@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using PaySessions.Grains.Sessions;
 
 namespace PaySessions.Grains.Payments;
 
@@ -98,7 +99,9 @@ public interface IPaymentProvider
 /// <summary>
 /// One attempt to take money. <paramref name="AttemptKey"/> is derived from the attempt (see
 /// <c>AttemptKeys</c>): the same on every try of it, so providers use it as their idempotency key
-/// (HTTP providers) or to derive their reference (the sandbox).
+/// (HTTP providers) or to derive their reference (the sandbox). For a SAVE session
+/// (<paramref name="SessionType"/>) the amount is 0 and the provider is asked to save the
+/// customer's payment method rather than charge it.
 /// </summary>
 public sealed record ProviderPaymentRequest(
     string SessionId,
@@ -106,7 +109,8 @@ public sealed record ProviderPaymentRequest(
     long Amount,
     string Currency,
     string? Description,
-    string AttemptKey);
+    string AttemptKey,
+    SessionType SessionType = SessionType.Pay);
 
 /// <summary>A started payment (reference and where to send the customer) or why it could not start.</summary>
 public sealed record ProviderInitiation(string? Reference, string? RedirectUrl, string? ErrorMessage, string? ErrorType)
@@ -121,9 +125,10 @@ public sealed record ProviderInitiation(string? Reference, string? RedirectUrl, 
 /// <summary>
 /// A provider's webhook, read: which attempt, whether it succeeded, and for a success what was
 /// taken (<paramref name="Amount"/> in minor units, <paramref name="Currency"/> upper case), which
-/// the session checks against the attempt. Both are always set on a success.
+/// the session checks against the attempt. Both are always set on a payment's success; a saved
+/// payment method (<paramref name="PaymentTokenId"/>) may come without them.
 /// </summary>
-public sealed record ProviderWebhook(string Reference, bool Succeeded, string? PaymentId, string? Reason, long? Amount, string? Currency)
+public sealed record ProviderWebhook(string Reference, bool Succeeded, string? PaymentId, string? Reason, long? Amount, string? Currency, string? PaymentTokenId = null)
 {
     public static readonly ProviderWebhook Malformed = new("", false, null, null, null, null);
 }

@@ -47,7 +47,7 @@ public sealed partial class ProviderWebhookGrain(
         }
 
         var outcome = await GrainFactory.GetGrain<IPaymentSessionGrain>(sessionId).ReportPayment(
-            new ProviderPaymentReport(name, webhook.Reference, webhook.Succeeded, webhook.PaymentId, webhook.Reason, webhook.Amount, webhook.Currency));
+            new ProviderPaymentReport(name, webhook.Reference, webhook.Succeeded, webhook.PaymentId, webhook.Reason, webhook.Amount, webhook.Currency, webhook.PaymentTokenId));
         return outcome == PaymentReportOutcome.UnknownReference ? ProviderWebhookOutcome.UnknownReference : ProviderWebhookOutcome.Accepted;
     }
 

@@ -41,10 +41,14 @@ public sealed partial class SandboxPaymentGrain(
         var wanted = approve ? "approved" : "declined";
         if (record.State.Status == "pending")
         {
+            // Approving a charge takes the money (a payment id); approving a saving attempt saves
+            // the method (a token, in the shape that dialect's merchants store) and takes nothing.
+            var saves = record.State.SavesPaymentMethod;
             record.State = record.State with
             {
                 Status = wanted,
-                PaymentId = approve ? "sbxpay_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12)) : null,
+                PaymentId = approve && !saves ? "sbxpay_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12)) : null,
+                PaymentTokenId = approve && saves ? "ptkn-" + Guid.NewGuid().ToString("D") : null,
             };
             await record.WriteStateAsync();
         }
@@ -61,15 +65,16 @@ public sealed partial class SandboxPaymentGrain(
         var (name, provider) = options.Value.Providers.First(p => p.Value.Type == SandboxProvider.Type);
         var payment = record.State;
         var approved = payment.Status == "approved";
-        var body = JsonSerializer.SerializeToUtf8Bytes(
-            new ProviderWebhookMessage(
+        var message = approved && payment.SavesPaymentMethod
+            ? new ProviderWebhookMessage(ProviderWebhookMessage.TokenIssued, payment.Reference, null, null, null, null, payment.PaymentTokenId)
+            : new ProviderWebhookMessage(
                 approved ? ProviderWebhookMessage.Succeeded : ProviderWebhookMessage.Failed,
                 payment.Reference,
                 payment.PaymentId,
                 approved ? null : "declined_by_customer",
                 payment.Amount,
-                payment.Currency),
-            ProviderWebhookMessage.Json);
+                payment.Currency);
+        var body = JsonSerializer.SerializeToUtf8Bytes(message, ProviderWebhookMessage.Json);
 
         using var request = new HttpRequestMessage(HttpMethod.Post, $"{options.Value.PublicBaseUrl.TrimEnd('/')}/webhooks/{name}")
         {

@@ -1,6 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
+using PaySessions.Grains.Sessions;
 
 namespace PaySessions.Grains.Payments;
 
@@ -25,7 +27,10 @@ public sealed class SandboxProvider(string name, ProviderOptions provider, Payme
         var reference = "sbx_" + Convert.ToHexStringLower(
             HMACSHA256.HashData(Encoding.UTF8.GetBytes(provider.WebhookSecret), Encoding.UTF8.GetBytes(request.AttemptKey)))[..24];
         await grains.GetGrain<ISandboxPaymentGrain>(reference).Open(
-            new SandboxPayment(reference, request.SessionId, request.Amount, request.Currency, request.PaymentMethodId, request.Description));
+            new SandboxPayment(reference, request.SessionId, request.Amount, request.Currency, request.PaymentMethodId, request.Description)
+            {
+                SavesPaymentMethod = request.SessionType == SessionType.Save,
+            });
         return ProviderInitiation.Started(reference, $"{all.PublicBaseUrl.TrimEnd('/')}/sandbox/checkout/{reference}");
     }
 
@@ -39,11 +44,22 @@ public sealed class SandboxProvider(string name, ProviderOptions provider, Payme
 /// "reference","payment_id","reason","amount","currency"}</c>, signed like every webhook here.
 /// A success must say what was taken (<c>amount</c> in minor units, <c>currency</c>): the session
 /// compares both with the attempt, so a success without them is malformed.
+/// <c>"type":"payment_token.issued"</c> reports a saved payment method instead (a SAVE session):
+/// <c>payment_token_id</c> is required, and <c>amount</c>/<c>currency</c>, when present, say what
+/// was taken anyway (the session treats any money on a SAVE as a mismatch).
 /// </summary>
-public sealed record ProviderWebhookMessage(string Type, string Reference, string? PaymentId, string? Reason, long? Amount, string? Currency)
+public sealed record ProviderWebhookMessage(
+    string Type,
+    string Reference,
+    string? PaymentId,
+    string? Reason,
+    long? Amount,
+    string? Currency,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? PaymentTokenId = null)
 {
     public const string Succeeded = "payment.succeeded";
     public const string Failed = "payment.failed";
+    public const string TokenIssued = "payment_token.issued";
 
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
@@ -58,19 +74,29 @@ public sealed record ProviderWebhookMessage(string Type, string Reference, strin
         try
         {
             var message = JsonSerializer.Deserialize<ProviderWebhookMessage>(body, Json);
-            if (message is not { Reference.Length: > 0 and <= 200, Type: Succeeded or Failed })
+            if (message is not { Reference.Length: > 0 and <= 200, Type: Succeeded or Failed or TokenIssued })
             {
                 return ProviderWebhook.Malformed;
             }
 
-            var succeeded = message.Type == Succeeded;
             var currency = IsCurrencyShaped(message.Currency) ? message.Currency!.ToUpperInvariant() : null;
+            if (message.Type == TokenIssued)
+            {
+                // A saved method, not a payment: the token is the point; figures, if any, must be well formed.
+                return message.PaymentTokenId is not { Length: > 0 and <= 200 }
+                    || message.Amount is < 0
+                    || (message.Amount is not null && currency is null)
+                    ? ProviderWebhook.Malformed
+                    : new ProviderWebhook(message.Reference, true, message.PaymentId, null, message.Amount, currency, message.PaymentTokenId);
+            }
+
+            var succeeded = message.Type == Succeeded;
             if (succeeded && (message.Amount is not >= 0 || currency is null))
             {
                 return ProviderWebhook.Malformed;
             }
 
-            return new ProviderWebhook(message.Reference, succeeded, message.PaymentId, message.Reason, message.Amount, currency);
+            return new ProviderWebhook(message.Reference, succeeded, message.PaymentId, message.Reason, message.Amount, currency, succeeded ? message.PaymentTokenId : null);
         }
         catch (JsonException)
         {

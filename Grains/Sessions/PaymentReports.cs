@@ -1,4 +1,5 @@
 using PaySessions.Grains.Sessions.Events;
+using PaySessions.Grains.Sessions.Xendit;
 
 namespace PaySessions.Grains.Sessions;
 
@@ -11,6 +12,9 @@ public static class PaymentReports
     /// reported are exactly what its attempt asked for. Other figures are a <see cref="PaymentMismatch"/>
     /// (the attempt is settled, the session stays open for a correct payment); any success after
     /// the end is a <see cref="LatePaymentReceived"/> with both figures. Both are kept for refund.
+    /// A SAVE session asks for no money: it completes with the payment token the provider saved,
+    /// a success that saved none is a failed attempt, and money reported for it is a mismatch
+    /// (late money a late payment) like any other, never kept silently.
     /// </summary>
     public static (PaymentReportOutcome Outcome, PaymentSessionEvent? Event) Decide(
         PaymentSessionState state, ProviderPaymentReport report, DateTimeOffset now)
@@ -44,6 +48,11 @@ public static class PaymentReports
         if (alreadyRecorded)
         {
             return (PaymentReportOutcome.Duplicate, null);
+        }
+
+        if (state.Facts?.SessionType == SessionType.Save && report.Amount is not > 0)
+        {
+            return DecideSave(state, attempt, report, paymentId, now);
         }
 
         if (!state.IsOpen)
@@ -85,6 +94,44 @@ public static class PaymentReports
             Provider = report.Provider,
             ProviderPaymentId = paymentId,
             ProviderReference = report.ProviderReference,
+            PaymentId = state.Facts?.Dialect == SessionDialect.Xendit ? XenditIds.NewPaymentId() : null,
+            PaymentTokenId = report.PaymentTokenId,
+        });
+    }
+
+    // A success that moved no money, for a session that asked for none.
+    private static (PaymentReportOutcome, PaymentSessionEvent?) DecideSave(
+        PaymentSessionState state, PaymentAttempt attempt, ProviderPaymentReport report, string paymentId, DateTimeOffset now)
+    {
+        if (!state.IsOpen)
+        {
+            // A method saved after the end: no money to give back, and nothing left to complete.
+            return (PaymentReportOutcome.Ignored, null);
+        }
+
+        if (report.PaymentTokenId is null)
+        {
+            // "Succeeded" without a token saved nothing: the attempt failed, the session stays open.
+            return attempt.State != AttemptState.Pending
+                ? (PaymentReportOutcome.Duplicate, null)
+                : (PaymentReportOutcome.FailureRecorded, new PaymentFailed
+                {
+                    EventId = Guid.NewGuid(),
+                    OccurredAt = now,
+                    Provider = report.Provider,
+                    ProviderReference = report.ProviderReference,
+                    Reason = "no_payment_token",
+                });
+        }
+
+        return (PaymentReportOutcome.Completed, new Completed
+        {
+            EventId = Guid.NewGuid(),
+            OccurredAt = now,
+            Provider = report.Provider,
+            ProviderPaymentId = paymentId,
+            ProviderReference = report.ProviderReference,
+            PaymentTokenId = report.PaymentTokenId,
         });
     }
 }

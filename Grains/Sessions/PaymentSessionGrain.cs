@@ -25,6 +25,7 @@ public sealed partial class PaymentSessionGrain(
     IEventStore store,
     IWebhookOutbox outbox,
     PaymentProviders providers,
+    Xendit.PaymentLinks links,
     TimeProvider clock,
     IOptions<PaymentSessionOptions> options,
     ILogger<PaymentSessionGrain> logger)
@@ -295,7 +296,7 @@ public sealed partial class PaymentSessionGrain(
         var facts = State.Facts;
         return new AttemptReservation(
             null, lease.Lease, lease.Until, attempt, method.Id, method.Provider, facts.Amount, facts.Currency, facts.Description,
-            AttemptKeys.For(SessionId, attempt, method.Id));
+            AttemptKeys.For(SessionId, attempt, method.Id), facts.SessionType);
     }
 
     public async Task<InitiatePaymentResult> RecordAttempt(StartedAttempt started)
@@ -349,6 +350,9 @@ public sealed partial class PaymentSessionGrain(
                 PendingUntil = now + options.Value.PendingWindow,
                 Amount = facts.Amount,
                 Currency = facts.Currency,
+                PaymentRequestId = facts.Dialect == SessionDialect.Xendit && facts.SessionType == SessionType.Pay
+                    ? Xendit.XenditIds.NewPaymentRequestId()
+                    : null,
             };
             if (await RaiseConditionalEvent(initiated))
             {
@@ -426,7 +430,7 @@ public sealed partial class PaymentSessionGrain(
         for (var i = 0; i < updates.Count; i++)
         {
             next.Apply(updates[i]);
-            if (SessionWebhooks.For(SessionId, next, updates[i], expectedVersion + i + 1) is { } webhook)
+            if (SessionWebhooks.For(SessionId, next, updates[i], expectedVersion + i + 1, links) is { } webhook)
             {
                 webhooks.Add(webhook);
             }
@@ -454,51 +458,7 @@ public sealed partial class PaymentSessionGrain(
     private static AttemptReservation Refuse(InitiatePaymentOutcome outcome, string? message = null) =>
         new(new InitiatePaymentResult(outcome, Message: message));
 
-    private PaymentSessionSnapshot Snapshot()
-    {
-        var facts = State.Facts!;
-        return new PaymentSessionSnapshot
-        {
-            SessionId = SessionId,
-            Version = Version,
-            Status = State.Status,
-            BusinessId = facts.BusinessId,
-            OrderId = facts.OrderId,
-            Customer = facts.Customer,
-            Amount = facts.Amount,
-            Currency = facts.Currency,
-            Items = facts.Items,
-            Description = facts.Description,
-            Metadata = facts.Metadata,
-            ClientIp = facts.ClientIp,
-            CreatedAt = facts.OccurredAt,
-            ExpiresAt = State.ExpiresAt,
-            ClosedAt = State.ClosedAt,
-            Dialect = facts.Dialect,
-            SessionType = facts.SessionType,
-            PaymentMethodId = State.Attempts.LastOrDefault()?.PaymentMethodId,
-            Payment = State.Payment,
-            FailedAttempts = State.Attempts.Count(a => a.State == AttemptState.Failed),
-            LastAttemptPending = State.Attempts.LastOrDefault()?.State == AttemptState.Pending,
-            RefundRequired = State.RefundRequired,
-            LatePayments = [.. State.LatePayments.Select(Late)],
-            PaymentMismatches = [.. State.Mismatches.Select(m => new ReportedPayment(
-                m.Provider, m.ProviderReference, m.ProviderPaymentId, m.Amount, m.Currency, m.ExpectedAmount, m.ExpectedCurrency, m.OccurredAt))],
-            Livemode = State.IsLive,
-            Xendit = facts.Xendit,
-        };
-    }
-
-    // Late payments recorded before reports carried figures: what was asked is the attempt's.
-    private ReportedPayment Late(LatePaymentReceived late)
-    {
-        var attempt = State.Attempt(late.Provider, late.ProviderReference);
-        return new ReportedPayment(
-            late.Provider, late.ProviderReference, late.ProviderPaymentId, late.Amount, late.Currency,
-            late.ExpectedAmount ?? attempt?.Amount ?? State.Facts!.Amount,
-            late.ExpectedCurrency ?? attempt?.Currency ?? State.Facts!.Currency,
-            late.OccurredAt);
-    }
+    private PaymentSessionSnapshot Snapshot() => State.ToSnapshot(SessionId, Version);
 
     private SessionProjection Project(PaymentSessionState state, int version)
     {

@@ -66,7 +66,7 @@ public sealed class PaymentSessionState
                 // Rows written before attempts carried their figures asked for the session's own.
                 Attempts.Add(new PaymentAttempt(
                     e.Provider, e.ProviderReference, e.PaymentMethodId, AttemptState.Pending,
-                    e.Amount ?? Facts?.Amount ?? 0, e.Currency ?? Facts?.Currency ?? "", e.RedirectUrl));
+                    e.Amount ?? Facts?.Amount ?? 0, e.Currency ?? Facts?.Currency ?? "", e.RedirectUrl, e.PaymentRequestId));
                 if (e.PendingUntil is { } until && until > ExpiresAt)
                 {
                     ExpiresAt = until;
@@ -77,9 +77,10 @@ public sealed class PaymentSessionState
                 Mark(e.Provider, e.ProviderReference, AttemptState.Failed);
                 break;
             case Completed e:
-                var method = e.ProviderReference is null ? Attempts.LastOrDefault()?.PaymentMethodId : Attempt(e.Provider, e.ProviderReference)?.PaymentMethodId;
+                var paid = e.ProviderReference is null ? Attempts.LastOrDefault() : Attempt(e.Provider, e.ProviderReference);
                 Mark(e.Provider, e.ProviderReference, AttemptState.Succeeded);
-                Payment = new SessionPayment(e.Provider, e.ProviderPaymentId, method, e.OccurredAt);
+                Payment = new SessionPayment(
+                    e.Provider, e.ProviderPaymentId, paid?.PaymentMethodId, e.OccurredAt, e.PaymentId, paid?.PaymentRequestId, e.PaymentTokenId);
                 Close(SessionStatus.Completed, e.OccurredAt);
                 break;
             case Expired e:
@@ -96,6 +97,56 @@ public sealed class PaymentSessionState
                 Mismatches.Add(e);
                 break;
         }
+    }
+
+    /// <summary>
+    /// The read-only view of this state at <paramref name="version"/>: what reads answer, and what
+    /// a merchant webhook describes (built from the state right after its event).
+    /// </summary>
+    public PaymentSessionSnapshot ToSnapshot(string sessionId, int version)
+    {
+        var facts = Facts ?? throw new InvalidOperationException($"Session {sessionId} does not exist.");
+        return new PaymentSessionSnapshot
+        {
+            SessionId = sessionId,
+            Version = version,
+            Status = Status,
+            BusinessId = facts.BusinessId,
+            OrderId = facts.OrderId,
+            Customer = facts.Customer,
+            Amount = facts.Amount,
+            Currency = facts.Currency,
+            Items = facts.Items,
+            Description = facts.Description,
+            Metadata = facts.Metadata,
+            ClientIp = facts.ClientIp,
+            CreatedAt = facts.OccurredAt,
+            ExpiresAt = ExpiresAt,
+            ClosedAt = ClosedAt,
+            Dialect = facts.Dialect,
+            SessionType = facts.SessionType,
+            PaymentMethodId = Attempts.LastOrDefault()?.PaymentMethodId,
+            Payment = Payment,
+            FailedAttempts = Attempts.Count(a => a.State == AttemptState.Failed),
+            LastAttemptPending = Attempts.LastOrDefault()?.State == AttemptState.Pending,
+            RefundRequired = RefundRequired,
+            LatePayments = [.. LatePayments.Select(Late)],
+            PaymentMismatches = [.. Mismatches.Select(m => new ReportedPayment(
+                m.Provider, m.ProviderReference, m.ProviderPaymentId, m.Amount, m.Currency, m.ExpectedAmount, m.ExpectedCurrency, m.OccurredAt))],
+            Livemode = IsLive,
+            Xendit = facts.Xendit,
+        };
+    }
+
+    // Late payments recorded before reports carried figures: what was asked is the attempt's.
+    private ReportedPayment Late(LatePaymentReceived late)
+    {
+        var attempt = Attempt(late.Provider, late.ProviderReference);
+        return new ReportedPayment(
+            late.Provider, late.ProviderReference, late.ProviderPaymentId, late.Amount, late.Currency,
+            late.ExpectedAmount ?? attempt?.Amount ?? Facts!.Amount,
+            late.ExpectedCurrency ?? attempt?.Currency ?? Facts!.Currency,
+            late.OccurredAt);
     }
 
     public PaymentSessionState Copy()
@@ -132,7 +183,8 @@ public sealed record PaymentAttempt(
     [property: Id(3)] AttemptState State,
     [property: Id(4)] long Amount,
     [property: Id(5)] string Currency,
-    [property: Id(6)] string? RedirectUrl);
+    [property: Id(6)] string? RedirectUrl,
+    [property: Id(7)] string? PaymentRequestId = null);
 
 public enum AttemptState
 {

@@ -2,11 +2,16 @@ using System.Text;
 using System.Text.Json;
 using PaySessions.Grains.Sessions;
 using PaySessions.Grains.Sessions.Events;
+using PaySessions.Grains.Sessions.Xendit;
 
 namespace PaySessions.Grains.Webhooks;
 
-/// <summary>A merchant webhook waiting in the outbox: written with the event that causes it.</summary>
-public sealed record OutboundWebhook(Guid EventId, string BusinessId, string Type, int Sequence, string Payload);
+/// <summary>
+/// A merchant webhook waiting in the outbox: written with the event that causes it.
+/// <paramref name="SendsCallbackToken"/>: every delivery of it carries the business's
+/// <c>x-callback-token</c> (the Xendit dialect's way of proving the sender), read at send time.
+/// </summary>
+public sealed record OutboundWebhook(Guid EventId, string BusinessId, string Type, int Sequence, string Payload, bool SendsCallbackToken = false);
 
 /// <summary>
 /// Which webhooks merchants get for a session's events, and their bodies: chosen by the dialect
@@ -14,8 +19,13 @@ public sealed record OutboundWebhook(Guid EventId, string BusinessId, string Typ
 /// </summary>
 public static class SessionWebhooks
 {
-    /// <summary>The webhook for <paramref name="event"/> at <paramref name="version"/>, given the state right after it; null when merchants are not told.</summary>
-    public static OutboundWebhook? For(string sessionId, PaymentSessionState after, PaymentSessionEvent @event, int version)
+    /// <summary>
+    /// The webhook for <paramref name="event"/> at <paramref name="version"/>, given the state right
+    /// after it; null when merchants are not told. <paramref name="links"/> makes the hosted page's
+    /// address in bodies that show it (the Xendit dialect's session object); the session grain
+    /// always passes it.
+    /// </summary>
+    public static OutboundWebhook? For(string sessionId, PaymentSessionState after, PaymentSessionEvent @event, int version, PaymentLinks? links = null)
     {
         if (after.Facts is not { } facts)
         {
@@ -24,19 +34,15 @@ public static class SessionWebhooks
 
         var body = BodyFor(facts.Dialect);
         return body.WebhookType(@event) is { } type
-            ? new OutboundWebhook(@event.EventId, facts.BusinessId, type, version, body.Write(sessionId, after, @event, version, type))
+            ? new OutboundWebhook(
+                @event.EventId, facts.BusinessId, type, version, body.Write(sessionId, after, @event, version, type, links), body.SendsCallbackToken)
             : null;
     }
 
-    /// <summary>
-    /// The body builder of a dialect. Only Payviox's exists: no session of the Xendit dialect can
-    /// be created yet. Its builder (<c>payment_session.completed</c> and <c>.expired</c> as
-    /// <c>{"event","business_id","created","data":{…}}</c>, issue 10 item 11) goes here; until then
-    /// such a session would get the Payviox body, as every session has so far.
-    /// </summary>
+    /// <summary>The body builder of the dialect recorded on Created.</summary>
     public static ISessionWebhookBody BodyFor(SessionDialect dialect) => dialect switch
     {
-        SessionDialect.Payviox => PayvioxWebhookBody.Instance,
+        SessionDialect.Xendit => XenditWebhookBody.Instance,
         _ => PayvioxWebhookBody.Instance,
     };
 }
@@ -48,7 +54,10 @@ public interface ISessionWebhookBody
     string? WebhookType(PaymentSessionEvent change);
 
     /// <summary>The body, fixed when the event is appended: every retry sends these bytes.</summary>
-    string Write(string sessionId, PaymentSessionState after, PaymentSessionEvent change, int version, string type);
+    string Write(string sessionId, PaymentSessionState after, PaymentSessionEvent change, int version, string type, PaymentLinks? links);
+
+    /// <summary>Whether deliveries carry the business's <c>x-callback-token</c> header.</summary>
+    bool SendsCallbackToken { get; }
 }
 
 /// <summary>
@@ -80,7 +89,9 @@ public sealed class PayvioxWebhookBody : ISessionWebhookBody
         _ => null,
     };
 
-    public string Write(string sessionId, PaymentSessionState after, PaymentSessionEvent change, int version, string type)
+    public bool SendsCallbackToken => false;
+
+    public string Write(string sessionId, PaymentSessionState after, PaymentSessionEvent change, int version, string type, PaymentLinks? links)
     {
         var facts = after.Facts!;
         using var buffer = new MemoryStream();
@@ -173,6 +184,111 @@ public sealed class PayvioxWebhookBody : ISessionWebhookBody
         if (value is { } number)
         {
             json.WriteNumber(name, number);
+        }
+        else
+        {
+            json.WriteNull(name);
+        }
+    }
+}
+
+/// <summary>
+/// The Xendit dialect's webhooks, in the shape that provider sends for sessions:
+/// <c>{"event","business_id","created","data":{…}}</c>, where <c>data</c> is the session object
+/// exactly as <c>GET /sessions/{id}</c> answers it at that event (<see cref="XenditSessionObject"/>)
+/// and <c>created</c> the event's time. That provider tells merchants of two session events:
+/// <c>payment_session.completed</c> and <c>payment_session.expired</c>; a cancel is the merchant's
+/// own act and a started payment changes nothing it shows, so neither is sent. Money the session
+/// cannot keep is told too, because money is never dropped silently: <c>session.late_payment</c>
+/// and <c>session.payment_mismatch</c> (the Payviox dialect's names: that provider has no event for
+/// them) in the same envelope, with a <c>payment</c> object beside <c>data</c> holding both figures
+/// in major units and <c>refund_required</c>. Every delivery carries the business's callback token.
+/// </summary>
+public sealed class XenditWebhookBody : ISessionWebhookBody
+{
+    public const string Completed = "payment_session.completed";
+    public const string Expired = "payment_session.expired";
+    public const string LatePayment = "session.late_payment";
+    public const string PaymentMismatch = "session.payment_mismatch";
+
+    public static XenditWebhookBody Instance { get; } = new();
+
+    private XenditWebhookBody()
+    {
+    }
+
+    public bool SendsCallbackToken => true;
+
+    public string? WebhookType(PaymentSessionEvent change) => change switch
+    {
+        Sessions.Events.Completed => Completed,
+        Sessions.Events.Expired => Expired,
+        LatePaymentReceived => LatePayment,
+        Sessions.Events.PaymentMismatch => PaymentMismatch,
+        _ => null,
+    };
+
+    public string Write(string sessionId, PaymentSessionState after, PaymentSessionEvent change, int version, string type, PaymentLinks? links)
+    {
+        var session = XenditSessionObject.From(
+            after.ToSnapshot(sessionId, version),
+            links ?? throw new InvalidOperationException("The Xendit dialect's webhook body needs the hosted page's address (PaymentLinks)."));
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteString("event", type);
+            json.WriteString("business_id", session.BusinessId);
+            json.WriteString("created", XenditSessionObject.Time(change.OccurredAt));
+            json.WritePropertyName("data");
+            JsonSerializer.Serialize(json, session, XenditSessionObject.Json);
+            switch (change)
+            {
+                case LatePaymentReceived late:
+                    WriteRefund(json, "late", after, late.Provider, late.ProviderReference, late.ProviderPaymentId,
+                        late.Amount, late.Currency, late.ExpectedAmount, late.ExpectedCurrency);
+                    break;
+                case Sessions.Events.PaymentMismatch mismatch:
+                    WriteRefund(json, "mismatch", after, mismatch.Provider, mismatch.ProviderReference, mismatch.ProviderPaymentId,
+                        mismatch.Amount, mismatch.Currency, mismatch.ExpectedAmount, mismatch.ExpectedCurrency);
+                    break;
+            }
+
+            json.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    // Money taken that does not pay the session, in this dialect's units (major, exact).
+    private static void WriteRefund(
+        Utf8JsonWriter json, string status, PaymentSessionState after, string provider, string reference, string paymentId,
+        long? amount, string? currency, long? expectedAmount, string? expectedCurrency)
+    {
+        var attempt = after.Attempt(provider, reference);
+        var asked = expectedCurrency ?? attempt?.Currency ?? after.Facts!.Currency;
+        json.WriteStartObject("payment");
+        json.WriteString("status", status);
+        json.WriteString("payment_request_id", attempt?.PaymentRequestId);
+        json.WriteString("provider", provider);
+        json.WriteString("provider_reference", reference);
+        json.WriteString("provider_payment_id", paymentId);
+        WriteMajor(json, "amount", amount, currency);
+        json.WriteString("currency", string.IsNullOrEmpty(currency) ? null : currency);
+        WriteMajor(json, "expected_amount", expectedAmount ?? attempt?.Amount ?? after.Facts!.Amount, asked);
+        json.WriteString("expected_currency", asked);
+        json.WriteBoolean("refund_required", true);
+        json.WriteEndObject();
+    }
+
+    // Minor units as a major-unit number by the dialect's decimals (IDR has none); null when either is unknown.
+    private static void WriteMajor(Utf8JsonWriter json, string name, long? minor, string? currency)
+    {
+        if (minor is { } units && currency is not null && XenditCurrencies.DecimalsOf(currency) is { } exponent)
+        {
+            // The same digits with the currency's scale (1050 PHP is 10.50): exact, no division, no double.
+            var magnitude = (ulong)Math.Abs((decimal)units);
+            json.WriteNumber(name, new decimal((int)(uint)magnitude, (int)(uint)(magnitude >> 32), 0, units < 0, (byte)exponent));
         }
         else
         {

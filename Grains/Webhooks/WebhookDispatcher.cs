@@ -13,7 +13,9 @@ namespace PaySessions.Grains.Webhooks;
 
 /// <summary>
 /// Sends merchant webhooks from the outbox, on every silo: claim due rows, POST each signed body
-/// (<c>PaySessions-Signature: t=…,v1=…</c>), record the attempt, and schedule the next one with
+/// (<c>PaySessions-Signature: t=…,v1=…</c>, <c>webhook-id: evt_…</c> the event's id, the same on
+/// every retry, and for the Xendit dialect <c>x-callback-token</c>, the business's token read
+/// and decrypted for each attempt), record the attempt, and schedule the next one with
 /// exponential backoff (about a minute first, up to hours apart, for three days). Delivery is at
 /// least once: a crash after a merchant answered but before the row was updated sends again.
 /// </summary>
@@ -29,6 +31,8 @@ public sealed partial class WebhookDispatcher(
 {
     public const string HttpClientName = "merchant-webhooks";
     public const string SignatureHeader = "PaySessions-Signature";
+    public const string WebhookIdHeader = "webhook-id";
+    public const string CallbackTokenHeader = "x-callback-token";
     private const int Parallelism = 8;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -122,12 +126,37 @@ public sealed partial class WebhookDispatcher(
             return new AttemptResult(target.Url, null, "The webhook secret cannot be read with the configured keys.", 0);
         }
 
+        // Read now, not when the event was appended: a rotated token is the one later attempts carry.
+        string? callbackToken = null;
+        if (delivery.SendsCallbackToken)
+        {
+            if (target.ProtectedCallbackToken is null)
+            {
+                return new AttemptResult(target.Url, null, "The business has no callback token (merchants rotate-callback-token issues one).", 0);
+            }
+
+            try
+            {
+                callbackToken = secrets.Unprotect(target.ProtectedCallbackToken);
+            }
+            catch (CryptographicException)
+            {
+                return new AttemptResult(target.Url, null, "The callback token cannot be read with the configured keys.", 0);
+            }
+        }
+
         var body = Encoding.UTF8.GetBytes(delivery.Payload);
         using var request = new HttpRequestMessage(HttpMethod.Post, target.Url)
         {
             Content = new ByteArrayContent(body) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } },
         };
         request.Headers.Add(SignatureHeader, WebhookSignature.Sign(secret, clock.GetUtcNow(), body));
+        request.Headers.Add(WebhookIdHeader, "evt_" + delivery.EventId.ToString("N"));
+        if (callbackToken is not null)
+        {
+            request.Headers.Add(CallbackTokenHeader, callbackToken);
+        }
+
         request.Headers.UserAgent.ParseAdd("PaySessions-Webhooks/1.0");
         try
         {

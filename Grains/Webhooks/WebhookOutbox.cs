@@ -4,8 +4,8 @@ using PaySessions.Grains.Sessions;
 
 namespace PaySessions.Grains.Webhooks;
 
-/// <summary>A delivery claimed for one attempt.</summary>
-public sealed record ClaimedWebhook(Guid EventId, string BusinessId, string Payload, int Attempts, DateTimeOffset CreatedAt);
+/// <summary>A delivery claimed for one attempt; <paramref name="SendsCallbackToken"/>: it carries the business's <c>x-callback-token</c>.</summary>
+public sealed record ClaimedWebhook(Guid EventId, string BusinessId, string Payload, int Attempts, DateTimeOffset CreatedAt, bool SendsCallbackToken = false);
 
 /// <summary>What one attempt came to.</summary>
 public sealed record AttemptResult(string Url, int? StatusCode, string? Error, int DurationMs);
@@ -46,7 +46,7 @@ public sealed class PostgresWebhookOutbox(NpgsqlDataSource dataSource) : IWebhoo
                 FOR UPDATE SKIP LOCKED
             ) due
             WHERE d.event_id = due.event_id
-            RETURNING d.event_id, d.business_id, d.payload::text, d.attempts, d.created_at
+            RETURNING d.event_id, d.business_id, d.payload::text, d.attempts, d.created_at, d.sends_callback_token
             """);
         command.Parameters.Add(Time(now));
         command.Parameters.Add(Time(now + lease));
@@ -56,7 +56,7 @@ public sealed class PostgresWebhookOutbox(NpgsqlDataSource dataSource) : IWebhoo
         while (await reader.ReadAsync(cancellationToken))
         {
             claimed.Add(new ClaimedWebhook(
-                reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.GetInt32(3), reader.GetFieldValue<DateTimeOffset>(4)));
+                reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.GetInt32(3), reader.GetFieldValue<DateTimeOffset>(4), reader.GetBoolean(5)));
         }
 
         return claimed;

@@ -10,6 +10,7 @@ using PaySessions.Grains.Payments;
 using PaySessions.Grains.Webhooks;
 using PaySessions.Grains.RateLimits;
 using PaySessions.Grains.Sessions;
+using PaySessions.Grains.Sessions.Xendit;
 
 namespace PaySessions.Silo.Hosting;
 
@@ -49,6 +50,7 @@ public static class OrleansSetup
         services.TryAddSingleton<PaySessions.Grains.Customers.ICustomerStore, PaySessions.Grains.Customers.PostgresCustomerStore>();
         services.TryAddSingleton<PaymentProviders>();
         services.TryAddSingleton<PaymentMethodCatalog>();
+        services.TryAddSingleton(_ => new PaymentLinks(silo.Configuration[PaymentLinks.PublicBaseUrlKey]));
         services.AddOptions<PaymentMethodCatalogOptions>()
             .Configure<IConfiguration>((options, configuration) => configuration.GetSection(PaymentMethodCatalogOptions.Section).Bind(options.Methods));
         services.AddOptions<PaymentProvidersOptions>().Configure<IConfiguration>((options, configuration) =>

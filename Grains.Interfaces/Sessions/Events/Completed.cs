@@ -14,4 +14,18 @@ public sealed record Completed : PaymentSessionEvent
     /// <summary>The attempt that succeeded (absent in rows written before attempts were tracked).</summary>
     [Id(2)]
     public string? ProviderReference { get; init; }
+
+    /// <summary>
+    /// The payment id (<c>py-</c> + a UUID) a PAY session of the Xendit dialect completes with;
+    /// absent for other sessions and in older rows.
+    /// </summary>
+    [Id(3)]
+    public string? PaymentId { get; init; }
+
+    /// <summary>
+    /// The saved payment method the provider issued (e.g. the sandbox's <c>ptkn-…</c>): what a SAVE
+    /// session completes with, no money having moved. Absent when the provider saved nothing.
+    /// </summary>
+    [Id(4)]
+    public string? PaymentTokenId { get; init; }
 }

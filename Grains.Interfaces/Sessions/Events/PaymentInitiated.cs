@@ -36,4 +36,11 @@ public sealed record PaymentInitiated : PaymentSessionEvent
     /// <summary>The currency this attempt asked for; absent in older rows (then the session's).</summary>
     [Id(6)]
     public string? Currency { get; init; }
+
+    /// <summary>
+    /// This attempt's payment request id (<c>pr-</c> + a UUID), issued for PAY sessions of the
+    /// Xendit dialect, whose merchants know a payment by it; absent for other sessions and in older rows.
+    /// </summary>
+    [Id(7)]
+    public string? PaymentRequestId { get; init; }
 }

@@ -67,6 +67,11 @@ public sealed class StoredEventReplayTests(SessionClusterFixture fixture)
         Assert.Equal(stream["expected_late_payments"]?.GetValue<int>() ?? events.Count(e => e!["type"]!.GetValue<string>() == "LatePaymentReceived"), snapshot.LatePayments.Count);
         Assert.Equal(stream["expected_payment_mismatches"]?.GetValue<int>() ?? 0, snapshot.PaymentMismatches.Count);
 
+        // The Xendit dialect's completion facts: its own payment and payment request ids, or a saved token.
+        Assert.Equal(stream["expected_payment_id"]?.GetValue<string>(), snapshot.Payment?.PaymentId);
+        Assert.Equal(stream["expected_payment_request_id"]?.GetValue<string>(), snapshot.Payment?.PaymentRequestId);
+        Assert.Equal(stream["expected_payment_token_id"]?.GetValue<string>(), snapshot.Payment?.PaymentTokenId);
+
         // Late payments stored before reports carried figures still show what the attempt asked:
         // the session's own amount and currency.
         foreach (var late in snapshot.LatePayments)

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using PaySessions.Grains.Merchants;
+using PaySessions.Grains.Sessions;
 using PaySessions.Tests.Infrastructure;
 
 namespace PaySessions.Tests.Hosting;
@@ -57,8 +58,13 @@ public sealed class SecretsInLogsTests
             Assert.True(await business.RevokeKey(ApiKeys.Hash(keys.SecretKey)));
             Assert.Equal(HttpStatusCode.Unauthorized, (await Send(host, HttpMethod.Get, $"/session/{id}", keys.SecretKey, null)).StatusCode);
 
-            // Signed with the webhook secret, then sent: the dispatcher has had the secret in hand.
-            await receiver.WaitFor(d => d.Count >= 2, TimeSpan.FromSeconds(30));
+            // A Xendit-dialect session paid through the sandbox: its webhook carries the callback token.
+            var xendit = await XenditTestSessions.Create(host.Grains, business.GetPrimaryKeyString(), SessionType.Pay);
+            var started = await host.Grains.InitiatePayment(xendit, new InitiatePayment("sandbox_card", null));
+            Assert.Equal(HttpStatusCode.OK, (await host.Http.PostAsync(new Uri(started.RedirectUrl + "/approve"), null)).StatusCode);
+
+            // Signed with the webhook secret, then sent: the dispatcher has had the secret and the token in hand.
+            await receiver.WaitFor(d => d.Count >= 2 && d.Any(x => x.CallbackToken == callbackToken), TimeSpan.FromSeconds(30));
         }
 
         var text = logs.Text;
@@ -68,6 +74,7 @@ public sealed class SecretsInLogsTests
         Assert.Contains("Debug ", text, StringComparison.Ordinal);
         Assert.Contains("Trace ", text, StringComparison.Ordinal);
         Assert.True(receiver.Deliveries.Count >= 2);
+        Assert.Contains(receiver.Deliveries, d => d.CallbackToken == callbackToken);
         foreach (var secret in new[] { keys.SecretKey, keys.PublicKey, unknownKey, webhookSecret, oldToken, callbackToken })
         {
             StoredSecrets.AssertAbsent(text, secret);

@@ -40,7 +40,11 @@ public sealed class WebhookReceiver : IAsyncDisposable
             using var reader = new StreamReader(http.Request.Body);
             var body = await reader.ReadToEndAsync();
             var failing = Interlocked.Decrement(ref receiver._failuresLeft) >= 0;
-            receiver._deliveries.Enqueue(new Delivery(body, http.Request.Headers["PaySessions-Signature"].ToString(), failing ? 500 : 200));
+            var headers = http.Request.Headers;
+            receiver._deliveries.Enqueue(new Delivery(
+                body, headers["PaySessions-Signature"].ToString(), failing ? 500 : 200,
+                headers.TryGetValue("x-callback-token", out var token) ? token.ToString() : null,
+                headers["webhook-id"].ToString()));
             return failing ? Results.StatusCode(500) : Results.Ok();
         });
         await app.StartAsync();
@@ -67,5 +71,6 @@ public sealed class WebhookReceiver : IAsyncDisposable
     }
 
 
-    public sealed record Delivery(string Body, string Signature, int AnsweredWith);
+    /// <summary>One request as received; <paramref name="CallbackToken"/> is null when the header was absent.</summary>
+    public sealed record Delivery(string Body, string Signature, int AnsweredWith, string? CallbackToken = null, string WebhookId = "");
 }

@@ -1,14 +1,14 @@
 using System.Globalization;
 using System.Text.Json;
-using Microsoft.Extensions.Configuration;
-using PaySessions.Grains.Sessions;
 
-namespace PaySessions.Api.Xendit;
+namespace PaySessions.Grains.Sessions.Xendit;
 
 /// <summary>
 /// The Xendit-style session object: every field of the seed's response example, in its names
 /// (snake case, by the API's JSON policy) and types. The 201 of <c>POST /sessions</c>, the answer
-/// of <c>GET /sessions/{id}</c> and of its cancel are all this one rendering.
+/// of <c>GET /sessions/{id}</c> and of its cancel, and the <c>data</c> of that dialect's merchant
+/// webhooks are all this one rendering: it lives beside the snapshot it reads so that both the
+/// front door and the grains (which write webhook bodies) can use it.
 /// </summary>
 public sealed record XenditSessionObject(
     string PaymentSessionId,
@@ -74,9 +74,12 @@ public sealed record XenditSessionObject(
             x.CancelReturnUrl,
             StatusOf(session.Status),
             links.For(session.SessionId),
-            PaymentTokenId: null,
-            PaymentId: session.SessionType == Grains.Sessions.SessionType.Pay ? completed?.ProviderPaymentId : null,
-            PaymentRequestId: null,
+            // Set once COMPLETED: a SAVE session with the method it saved, a PAY session with its
+            // payment and the payment request (attempt) that made it (and a token if the provider
+            // also saved the method).
+            PaymentTokenId: completed?.PaymentTokenId,
+            PaymentId: session.SessionType == Grains.Sessions.SessionType.Pay ? completed?.PaymentId : null,
+            PaymentRequestId: session.SessionType == Grains.Sessions.SessionType.Pay ? completed?.PaymentRequestId : null,
             session.BusinessId);
     }
 
@@ -89,8 +92,18 @@ public sealed record XenditSessionObject(
         _ => "ACTIVE",
     };
 
-    // UTC, ISO 8601 with a Z, milliseconds only when there are any (the seed's 2021-12-31T23:59:59Z).
-    private static string Time(DateTimeOffset at) =>
+    /// <summary>
+    /// The JSON form of the object: the front door's (snake case names, dictionary keys as sent).
+    /// Webhook bodies are written with it, so their <c>data</c> is byte for byte what GET answers.
+    /// </summary>
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DictionaryKeyPolicy = null,
+    };
+
+    /// <summary>UTC, ISO 8601 with a Z, milliseconds only when there are any (the seed's 2021-12-31T23:59:59Z).</summary>
+    public static string Time(DateTimeOffset at) =>
         at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFF'Z'", CultureInfo.InvariantCulture);
 
     /// <summary>One item as sent; amounts in major units, exactly.</summary>
@@ -135,11 +148,17 @@ public sealed record XenditSessionObject(
 
 /// <summary>
 /// The hosted page of a session, absolute on <c>PaySessions:PublicBaseUrl</c> (the same setting the
-/// providers' return and webhook addresses use; default <c>http://localhost:5080</c>).
+/// providers' return and webhook addresses use; default <c>http://localhost:5080</c>). One instance
+/// per host, registered by both the front door and the silo from that setting.
 /// </summary>
-public sealed class PaymentLinks(IConfiguration configuration)
+public sealed class PaymentLinks(string? publicBaseUrl)
 {
-    private readonly string _base = (configuration["PaySessions:PublicBaseUrl"] ?? "http://localhost:5080").TrimEnd('/');
+    /// <summary>The configuration key of the public base URL.</summary>
+    public const string PublicBaseUrlKey = "PaySessions:PublicBaseUrl";
+
+    public const string DefaultPublicBaseUrl = "http://localhost:5080";
+
+    private readonly string _base = (string.IsNullOrEmpty(publicBaseUrl) ? DefaultPublicBaseUrl : publicBaseUrl).TrimEnd('/');
 
     public string For(string sessionId) => $"{_base}/pay/{sessionId}";
 }
