@@ -38,4 +38,7 @@ public sealed class CountingEventStore(IEventStore inner) : IEventStore
         AppendsByStream.AddOrUpdate(streamId, 1, (_, n) => n + 1);
         return inner.AppendAsync(streamId, expectedVersion, events, projection, webhooks, cancellationToken);
     }
+
+    public Task<BulkExpiryResult> ExpireDueAsync(IReadOnlyList<string> sessionIds, DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        inner.ExpireDueAsync(sessionIds, now, cancellationToken);
 }
