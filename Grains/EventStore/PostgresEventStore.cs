@@ -131,6 +131,13 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable, IDisposa
         SELECT stream_id FROM appended
         """;
 
+    // Within one silo a sweep chunk never waits on a live batch's locks (a stream's appends all go
+    // to one writer). With several silos, a grain on another silo may hold a row the chunk needs
+    // while waiting for one the chunk holds; the chunk then gives up well before PostgreSQL's
+    // deadlock check (1 s by default) could pick the live batch instead. Its sessions stay due and
+    // the next sweep tries again.
+    private const string SweepLockTimeoutSql = "SET LOCAL lock_timeout = '200ms'";
+
     private const string ReadStreamsSql = """
         SELECT stream_id, type, data::text
         FROM session_events
@@ -491,9 +498,12 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable, IDisposa
         await using var connection = await _dataSource.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
         var appended = new HashSet<string>(count, StringComparer.Ordinal);
-        await using (var command = new NpgsqlCommand(ExpireChunkSql, connection, transaction))
+        await using (var command = new NpgsqlBatch(connection, transaction))
         {
-            var p = command.Parameters;
+            command.BatchCommands.Add(new NpgsqlBatchCommand(SweepLockTimeoutSql));
+            var expire = new NpgsqlBatchCommand(ExpireChunkSql);
+            command.BatchCommands.Add(expire);
+            var p = expire.Parameters;
             p.Add(new NpgsqlParameter<string[]> { TypedValue = [.. expiries.Select(e => e.SessionId)] });
             p.Add(new NpgsqlParameter<int[]> { TypedValue = [.. expiries.Select(e => checked(e.ExpectedVersion + 1))] });
             p.Add(new NpgsqlParameter<string> { TypedValue = EventTypes.NameOf(expiries[0].Event) });
@@ -516,10 +526,14 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable, IDisposa
             p.Add(new NpgsqlParameter<int[]> { TypedValue = [.. webhooks.Select(w => w.Webhook.Sequence)] });
             p.Add(new NpgsqlParameter<string[]> { TypedValue = [.. webhooks.Select(w => w.Webhook.Payload)] });
             await using var reader = await command.ExecuteReaderAsync();
-            while (await reader.ReadAsync())
+            do
             {
-                appended.Add(reader.GetString(0));
+                while (reader.FieldCount > 0 && await reader.ReadAsync())
+                {
+                    appended.Add(reader.GetString(0));
+                }
             }
+            while (await reader.NextResultAsync());
         }
 
         if (BeforeCommit is { } hook)

@@ -14,8 +14,8 @@ namespace PaySessions.Grains.Sessions;
 /// active grain, or a stream the bulk write found moved on) are asked of their grains, keeping
 /// <see cref="PaymentSessionOptions.ExpirySweepConcurrency"/> in flight so their appends share
 /// group commits; either way the decision comes from the session's stored log, so a stale
-/// projection row or a duplicate sweep does no harm. A sweep runs until nothing due is left,
-/// however many fell due together. The durable reminder (every <see cref="PaymentSessionOptions.ExpirySweepPeriod"/>)
+/// projection row or a duplicate sweep does no harm. A sweep runs until a page comes back short
+/// (nothing more was due when it was read), however many fell due together. The durable reminder (every <see cref="PaymentSessionOptions.ExpirySweepPeriod"/>)
 /// brings the sweeper back on some silo; while active, a grain timer sweeps every
 /// <see cref="PaymentSessionOptions.ExpirySweepInterval"/>. One sweep at a time: a timer tick while
 /// one runs waits for it, and <see cref="SweepNow"/> runs after it.
@@ -205,6 +205,14 @@ public sealed partial class ExpirySweeperGrain(
                 foreach (var sessionId in toGrains)
                 {
                     await queue.Writer.WriteAsync(sessionId);
+                }
+
+                // A short page was the end of what was due when it was read: what falls due from
+                // here on waits for the next tick, so a steady trickle is expired in one batch per
+                // interval rather than by a sweep that never ends and commits a few at a time.
+                if (page.Count < Math.Max(1, settings.ExpirySweepBatch))
+                {
+                    break;
                 }
             }
         }
