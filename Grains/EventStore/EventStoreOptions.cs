@@ -30,6 +30,20 @@ public sealed class EventStoreOptions
 
     /// <summary>Appends that may wait for each writer; past this, a new append waits for room.</summary>
     public int QueueCapacity { get; set; } = 4096;
+
+    /// <summary>
+    /// The most bulk expiries one sweep transaction holds (default 64). A live append that arrives
+    /// while a writer commits a sweep chunk waits for that one chunk, so a smaller chunk keeps live
+    /// latency closer to normal during a sweep, a larger one expires a backlog with fewer commits.
+    /// </summary>
+    public int SweepChunkSize { get; set; } = 64;
+
+    /// <summary>
+    /// While live appends keep a writer busy, it still writes one sweep chunk after this many live
+    /// batches in a row (default 4), so a sweep's share is capped but never nothing. When no live
+    /// append waits, sweep chunks go out back to back.
+    /// </summary>
+    public int LiveBatchesPerSweepChunk { get; set; } = 4;
 }
 
 public sealed class EventStoreOptionsValidator : IValidateOptions<EventStoreOptions>
@@ -50,6 +64,16 @@ public sealed class EventStoreOptionsValidator : IValidateOptions<EventStoreOpti
         if (options.MaxBatchWait < TimeSpan.Zero || options.MaxBatchWait > TimeSpan.FromSeconds(1))
         {
             failures.Add($"{EventStoreOptions.Section}:MaxBatchWait must be between 0 and 1 second.");
+        }
+
+        if (options.SweepChunkSize is < 1 or > 1000)
+        {
+            failures.Add($"{EventStoreOptions.Section}:SweepChunkSize must be between 1 and 1000.");
+        }
+
+        if (options.LiveBatchesPerSweepChunk is < 1 or > 1000)
+        {
+            failures.Add($"{EventStoreOptions.Section}:LiveBatchesPerSweepChunk must be between 1 and 1000.");
         }
 
         if (options.QueueCapacity < options.MaxBatchSize)

@@ -1,5 +1,6 @@
 using PaySessions.Grains.Sessions;
 using PaySessions.Grains.Sessions.Events;
+using PaySessions.Grains.Sessions.Xendit;
 using PaySessions.Grains.Webhooks;
 
 namespace PaySessions.Grains.EventStore;
@@ -26,7 +27,25 @@ public interface IEventStore
         SessionProjection projection,
         IReadOnlyList<OutboundWebhook>? webhooks = null,
         CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Expires, in bulk and without their grains, those of <paramref name="sessionIds"/> that are
+    /// open and due at <paramref name="now"/>: their streams are read in one query, each one's
+    /// Expired, projection row and merchant webhook are built from its folded state exactly as its
+    /// grain would build them, and they are appended through the writers as sweep work (after live
+    /// appends), each guarded by its stream's version. A session whose stream moved on after the
+    /// read is left alone and reported in <see cref="BulkExpiryResult.Refused"/>, for its grain to
+    /// decide. Throws when the database fails; then none of the failed writer's rows remain.
+    /// <paramref name="links"/> makes the hosted-page address that Xendit-style webhook bodies hold.
+    /// </summary>
+    Task<BulkExpiryResult> ExpireDueAsync(IReadOnlyList<string> sessionIds, DateTimeOffset now, PaymentLinks links, CancellationToken cancellationToken = default);
 }
+
+/// <summary>
+/// What a bulk expiry did with each session it was given: expired it, found it moved on by someone
+/// else between its read and its write (its grain decides), or found it not open and due at all.
+/// </summary>
+public sealed record BulkExpiryResult(IReadOnlyList<string> Expired, IReadOnlyList<string> Refused, IReadOnlyList<string> NotDue);
 
 /// <summary>An event as read back, with the version it holds in its stream.</summary>
 public sealed record StoredEvent(int Version, string Type, string Data, PaymentSessionEvent Event);
@@ -62,4 +81,14 @@ public sealed record SessionProjection(
     DateTimeOffset ExpiresAt,
     int Version,
     bool Livemode = false,
-    SessionDialect Dialect = SessionDialect.Payviox);
+    SessionDialect Dialect = SessionDialect.Payviox)
+{
+    /// <summary>The row of <paramref name="sessionId"/> at <paramref name="version"/>, folded into <paramref name="state"/>: the one way a grain or a bulk expiry builds it.</summary>
+    public static SessionProjection Of(string sessionId, PaymentSessionState state, int version)
+    {
+        var facts = state.Facts ?? throw new InvalidOperationException($"Session {sessionId} has no Created event.");
+        return new SessionProjection(
+            sessionId, facts.BusinessId, facts.OrderId, facts.Customer, state.Status.ToName(),
+            facts.Amount, facts.Currency, facts.OccurredAt, state.ExpiresAt, version, state.IsLive, facts.Dialect);
+    }
+}

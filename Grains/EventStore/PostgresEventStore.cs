@@ -5,6 +5,7 @@ using Npgsql;
 using NpgsqlTypes;
 using PaySessions.Grains.Sessions;
 using PaySessions.Grains.Sessions.Events;
+using PaySessions.Grains.Sessions.Xendit;
 using PaySessions.Grains.Webhooks;
 
 namespace PaySessions.Grains.EventStore;
@@ -26,6 +27,17 @@ namespace PaySessions.Grains.EventStore;
 /// land in the order they were made. Appends of different streams that collide on an order id
 /// in two writers' transactions are told apart by PostgreSQL's unique index, which makes the
 /// later one wait for the earlier's commit and then refuses it alone.
+/// </para>
+/// <para>
+/// Bulk expiry (<see cref="ExpireDueAsync"/>) goes through the same writers, as sweep work: each
+/// stream's Expired goes to the writer of that stream, so it is never in flight beside another
+/// append of the same stream, and a writer takes live appends first. It writes a sweep chunk (up
+/// to <see cref="EventStoreOptions.SweepChunkSize"/> expiries) only when no live append waits, or
+/// once every <see cref="EventStoreOptions.LiveBatchesPerSweepChunk"/> live batches while they
+/// keep coming, so a sweep neither starves nor is starved. A chunk is one set-based statement in
+/// a transaction of its own: an event row is inserted only where its version is still free
+/// (<c>ON CONFLICT DO NOTHING</c> on the stream's key), and the projection and outbox rows follow
+/// only for the events that went in.
 /// </para>
 /// </summary>
 public sealed class PostgresEventStore : IEventStore, IAsyncDisposable, IDisposable
@@ -83,6 +95,57 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable, IDisposa
         ON CONFLICT (provider, reference) DO NOTHING
         """;
 
+    // A chunk of bulk expiries in one statement. The event rows go in only where the version is
+    // still free: a stream someone else moved on keeps its rows, and its projection and outbox rows
+    // are not written either, since they join on the events that went in. The projection upsert
+    // and the outbox insert are the same as an append's, row for row.
+    private const string ExpireChunkSql = """
+        WITH appended AS (
+            INSERT INTO session_events (stream_id, version, event_id, type, data, occurred_at)
+            SELECT e.stream_id, e.version, e.event_id, $3, e.data::json, e.occurred_at
+            FROM unnest($1::text[], $2::int[], $4::uuid[], $5::text[], $6::timestamptz[])
+                AS e(stream_id, version, event_id, data, occurred_at)
+            ON CONFLICT (stream_id, version) DO NOTHING
+            RETURNING stream_id
+        ), projected AS (
+            INSERT INTO sessions (session_id, business_id, order_id, customer, status, amount, currency,
+                                  created_at, expires_at, version, livemode, dialect, updated_at)
+            SELECT p.session_id, p.business_id, p.order_id, p.customer, p.status, p.amount, p.currency,
+                   p.created_at, p.expires_at, p.version, p.livemode, p.dialect, now()
+            FROM unnest($1::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::bigint[], $12::text[],
+                        $13::timestamptz[], $14::timestamptz[], $2::int[], $15::bool[], $22::text[])
+                AS p(session_id, business_id, order_id, customer, status, amount, currency, created_at, expires_at, version, livemode, dialect)
+            WHERE p.session_id IN (SELECT stream_id FROM appended)
+            ON CONFLICT (session_id) DO UPDATE
+                SET status = excluded.status,
+                    expires_at = excluded.expires_at,
+                    version = excluded.version,
+                    updated_at = excluded.updated_at
+                WHERE sessions.version < excluded.version
+        ), queued AS (
+            INSERT INTO webhook_deliveries (event_id, session_id, business_id, type, sequence, payload, sends_callback_token)
+            SELECT w.event_id, w.session_id, w.business_id, w.type, w.sequence, w.payload::json, w.sends_callback_token
+            FROM unnest($16::uuid[], $17::text[], $18::text[], $19::text[], $20::int[], $21::text[], $23::bool[])
+                AS w(event_id, session_id, business_id, type, sequence, payload, sends_callback_token)
+            WHERE w.session_id IN (SELECT stream_id FROM appended)
+        )
+        SELECT stream_id FROM appended
+        """;
+
+    // Within one silo a sweep chunk never waits on a live batch's locks (a stream's appends all go
+    // to one writer). With several silos, a grain on another silo may hold a row the chunk needs
+    // while waiting for one the chunk holds; the chunk then gives up well before PostgreSQL's
+    // deadlock check (1 s by default) could pick the live batch instead. Its sessions stay due and
+    // the next sweep tries again.
+    private const string SweepLockTimeoutSql = "SET LOCAL lock_timeout = '200ms'";
+
+    private const string ReadStreamsSql = """
+        SELECT stream_id, type, data::text
+        FROM session_events
+        WHERE stream_id = ANY($1)
+        ORDER BY stream_id, version
+        """;
+
     private const string QueueWebhooksSql = """
         INSERT INTO webhook_deliveries (event_id, session_id, business_id, type, sequence, payload, sends_callback_token)
         SELECT w.event_id, $1, w.business_id, w.type, w.sequence, w.payload::json, w.sends_callback_token
@@ -92,10 +155,11 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable, IDisposa
 
     private readonly NpgsqlDataSource _dataSource;
     private readonly EventStoreOptions _options;
-    private readonly Channel<PendingAppend>[] _queues;
+    private readonly Channel<WriterWork>[] _queues;
     private readonly Task[] _writers;
     private long _batches;
     private long _appends;
+    private long _sweepChunks;
     private int _lastBatchSize;
 
     public PostgresEventStore(NpgsqlDataSource dataSource)
@@ -107,11 +171,11 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable, IDisposa
     {
         _dataSource = dataSource;
         _options = options.Value;
-        _queues = new Channel<PendingAppend>[_options.Writers];
+        _queues = new Channel<WriterWork>[_options.Writers];
         _writers = new Task[_options.Writers];
         for (var i = 0; i < _queues.Length; i++)
         {
-            var queue = Channel.CreateBounded<PendingAppend>(new BoundedChannelOptions(_options.QueueCapacity)
+            var queue = Channel.CreateBounded<WriterWork>(new BoundedChannelOptions(_options.QueueCapacity)
             {
                 SingleReader = true,
                 FullMode = BoundedChannelFullMode.Wait,
@@ -136,8 +200,17 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable, IDisposa
     /// <summary>How many appends the most recent batch holds.</summary>
     public int LastBatchSize => Volatile.Read(ref _lastBatchSize);
 
-    /// <summary>Appends waiting for a writer.</summary>
+    /// <summary>
+    /// Called by <see cref="ExpireDueAsync"/> once the streams are read and the expiries decided,
+    /// before any of them is queued: a seam for tests that move a stream on in between.
+    /// </summary>
+    public Func<IReadOnlyList<ExpiryAppend>, Task>? BeforeBulkWrite { get; init; }
+
+    /// <summary>Appends (and sweep chunks) waiting for a writer.</summary>
     public int Pending => _queues.Sum(q => q.Reader.Count);
+
+    /// <summary>Sweep chunks the writers have taken (each its own transaction).</summary>
+    public long SweepChunks => Interlocked.Read(ref _sweepChunks);
 
     public async Task<IReadOnlyList<StoredEvent>> ReadStreamAsync(string streamId, CancellationToken cancellationToken = default)
     {
@@ -183,6 +256,93 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable, IDisposa
         return await append.Result;
     }
 
+    public async Task<BulkExpiryResult> ExpireDueAsync(IReadOnlyList<string> sessionIds, DateTimeOffset now, PaymentLinks links, CancellationToken cancellationToken = default)
+    {
+        var ids = sessionIds.Distinct(StringComparer.Ordinal).ToArray();
+        if (ids.Length == 0)
+        {
+            return new BulkExpiryResult([], [], []);
+        }
+
+        // Every stream of the page in one query, folded as its grain would fold it.
+        var states = new Dictionary<string, (PaymentSessionState State, int Version)>(ids.Length, StringComparer.Ordinal);
+        await using (var command = _dataSource.CreateCommand(ReadStreamsSql))
+        {
+            command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = ids });
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var streamId = reader.GetString(0);
+                if (!states.TryGetValue(streamId, out var folded))
+                {
+                    folded = (new PaymentSessionState(), 0);
+                }
+
+                folded.State.Apply(EventTypes.Deserialize(reader.GetString(1), reader.GetString(2)));
+                states[streamId] = (folded.State, folded.Version + 1);
+            }
+        }
+
+        var decided = new List<ExpiryAppend>(ids.Length);
+        var notDue = new List<string>();
+        foreach (var id in ids)
+        {
+            if (states.TryGetValue(id, out var folded) && SessionExpiry.Decide(id, folded.State, folded.Version, now, links) is { } expiry)
+            {
+                decided.Add(expiry);
+            }
+            else
+            {
+                notDue.Add(id);
+            }
+        }
+
+        if (decided.Count == 0)
+        {
+            return new BulkExpiryResult([], [], notDue);
+        }
+
+        if (BeforeBulkWrite is { } hook)
+        {
+            await hook(decided);
+        }
+
+        // Each expiry to its stream's writer, in chunks; every chunk is awaited, so a failure of one
+        // writer does not leave another's chunks unobserved.
+        var chunks = new List<SweepChunk>();
+        foreach (var writer in decided.GroupBy(e => WriterOf(e.SessionId, _queues.Length)))
+        {
+            foreach (var part in writer.Chunk(_options.SweepChunkSize))
+            {
+                var chunk = new SweepChunk(part);
+                try
+                {
+                    await _queues[writer.Key].Writer.WriteAsync(chunk, cancellationToken);
+                }
+                catch (ChannelClosedException e)
+                {
+                    throw new ObjectDisposedException(nameof(PostgresEventStore), e);
+                }
+
+                chunks.Add(chunk);
+            }
+        }
+
+        await Task.WhenAll(chunks.Select(c => c.Result));
+        var expired = new List<string>(decided.Count);
+        var refused = new List<string>();
+        foreach (var chunk in chunks)
+        {
+            var appended = await chunk.Result;
+            foreach (var expiry in chunk.Expiries)
+            {
+                (appended.Contains(expiry.SessionId) ? expired : refused).Add(expiry.SessionId);
+            }
+        }
+
+        return new BulkExpiryResult(expired, refused, notDue);
+    }
+
     /// <summary>Stops taking appends, writes those already queued, and waits for the writers.</summary>
     public async ValueTask DisposeAsync()
     {
@@ -212,66 +372,184 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable, IDisposa
     public static int WriterOf(string streamId, int writers) =>
         writers == 1 ? 0 : (int)((uint)streamId.GetHashCode() % (uint)writers);
 
-    private Channel<PendingAppend> QueueOf(string streamId) => _queues[WriterOf(streamId, _queues.Length)];
+    private Channel<WriterWork> QueueOf(string streamId) => _queues[WriterOf(streamId, _queues.Length)];
 
-    private async Task WriteLoopAsync(ChannelReader<PendingAppend> reader)
+    /// <summary>
+    /// One writer: live appends first, in batches; sweep chunks are held aside and written when no
+    /// live append waits, or after <see cref="EventStoreOptions.LiveBatchesPerSweepChunk"/> live
+    /// batches in a row while some wait.
+    /// </summary>
+    private async Task WriteLoopAsync(ChannelReader<WriterWork> reader)
     {
         var batch = new List<PendingAppend>(_options.MaxBatchSize);
-        while (await reader.WaitToReadAsync())
+        var held = new Queue<SweepChunk>();
+        var liveInARow = 0;
+        while (true)
         {
             batch.Clear();
-            Take(reader, batch);
-
-            // Only when others are already waiting is it worth waiting a little for more: an
-            // append alone goes out at once.
-            if (batch.Count > 1 && batch.Count < _options.MaxBatchSize && _options.MaxBatchWait > TimeSpan.Zero)
+            Take(reader, batch, held);
+            if (batch.Count > 0)
             {
-                using var wait = new CancellationTokenSource(_options.MaxBatchWait);
-                try
+                await WriteLiveAsync(reader, batch, held);
+                if (held.Count == 0)
                 {
-                    while (batch.Count < _options.MaxBatchSize && await reader.WaitToReadAsync(wait.Token))
-                    {
-                        Take(reader, batch);
-                    }
+                    liveInARow = 0;
+                    continue;
                 }
-                catch (OperationCanceledException) when (wait.IsCancellationRequested)
+
+                if (++liveInARow < _options.LiveBatchesPerSweepChunk)
                 {
-                    // The wait is over: write what there is.
+                    continue;
                 }
             }
 
-            batch.RemoveAll(a => a.CancellationToken.IsCancellationRequested && a.Cancel());
-            if (batch.Count == 0)
+            if (held.TryDequeue(out var chunk))
             {
+                liveInARow = 0;
+                await WriteSweepAsync(chunk);
                 continue;
             }
 
-            // Counted before any append of the batch is answered, so whoever sees an answer sees
-            // the batch that gave it.
-            Interlocked.Increment(ref _batches);
-            Interlocked.Add(ref _appends, batch.Count);
-            Volatile.Write(ref _lastBatchSize, batch.Count);
-            BatchSizes.Record(batch.Count);
-            try
+            if (!await reader.WaitToReadAsync())
             {
-                await WriteBatchAsync(batch);
-            }
-            catch (Exception e)
-            {
-                foreach (var append in batch)
-                {
-                    append.Fail(e);
-                }
+                return;
             }
         }
     }
 
-    private void Take(ChannelReader<PendingAppend> reader, List<PendingAppend> batch)
+    private async Task WriteLiveAsync(ChannelReader<WriterWork> reader, List<PendingAppend> batch, Queue<SweepChunk> held)
     {
-        while (batch.Count < _options.MaxBatchSize && reader.TryRead(out var append))
+        // Only when others are already waiting is it worth waiting a little for more: an
+        // append alone goes out at once.
+        if (batch.Count > 1 && batch.Count < _options.MaxBatchSize && _options.MaxBatchWait > TimeSpan.Zero)
         {
-            batch.Add(append);
+            using var wait = new CancellationTokenSource(_options.MaxBatchWait);
+            try
+            {
+                while (batch.Count < _options.MaxBatchSize && await reader.WaitToReadAsync(wait.Token))
+                {
+                    Take(reader, batch, held);
+                }
+            }
+            catch (OperationCanceledException) when (wait.IsCancellationRequested)
+            {
+                // The wait is over: write what there is.
+            }
         }
+
+        batch.RemoveAll(a => a.CancellationToken.IsCancellationRequested && a.Cancel());
+        if (batch.Count == 0)
+        {
+            return;
+        }
+
+        // Counted before any append of the batch is answered, so whoever sees an answer sees
+        // the batch that gave it.
+        Interlocked.Increment(ref _batches);
+        Interlocked.Add(ref _appends, batch.Count);
+        Volatile.Write(ref _lastBatchSize, batch.Count);
+        BatchSizes.Record(batch.Count);
+        try
+        {
+            await WriteBatchAsync(batch);
+        }
+        catch (Exception e)
+        {
+            foreach (var append in batch)
+            {
+                append.Fail(e);
+            }
+        }
+    }
+
+    // Live appends into the batch; sweep chunks met on the way are set aside for their turn.
+    private void Take(ChannelReader<WriterWork> reader, List<PendingAppend> batch, Queue<SweepChunk> held)
+    {
+        while (batch.Count < _options.MaxBatchSize && reader.TryRead(out var work))
+        {
+            switch (work)
+            {
+                case PendingAppend append:
+                    batch.Add(append);
+                    break;
+                case SweepChunk chunk:
+                    held.Enqueue(chunk);
+                    break;
+            }
+        }
+    }
+
+    private async Task WriteSweepAsync(SweepChunk chunk)
+    {
+        Interlocked.Increment(ref _sweepChunks);
+        try
+        {
+            chunk.Complete(await WriteChunkAsync(chunk.Expiries));
+        }
+        catch (Exception e)
+        {
+            chunk.Fail(e);
+        }
+    }
+
+    /// <summary>One chunk of expiries in a transaction of its own; the ids whose Expired went in.</summary>
+    private async Task<HashSet<string>> WriteChunkAsync(IReadOnlyList<ExpiryAppend> expiries)
+    {
+        var count = expiries.Count;
+        var webhooks = expiries.Where(e => e.Webhook is not null).Select(e => (e.SessionId, Webhook: e.Webhook!)).ToArray();
+        await using var connection = await _dataSource.OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        var appended = new HashSet<string>(count, StringComparer.Ordinal);
+        await using (var command = new NpgsqlBatch(connection, transaction))
+        {
+            command.BatchCommands.Add(new NpgsqlBatchCommand(SweepLockTimeoutSql));
+            var expire = new NpgsqlBatchCommand(ExpireChunkSql);
+            command.BatchCommands.Add(expire);
+            var p = expire.Parameters;
+            p.Add(new NpgsqlParameter<string[]> { TypedValue = [.. expiries.Select(e => e.SessionId)] });
+            p.Add(new NpgsqlParameter<int[]> { TypedValue = [.. expiries.Select(e => checked(e.ExpectedVersion + 1))] });
+            p.Add(new NpgsqlParameter<string> { TypedValue = EventTypes.NameOf(expiries[0].Event) });
+            p.Add(new NpgsqlParameter<Guid[]> { TypedValue = [.. expiries.Select(e => e.Event.EventId)] });
+            p.Add(new NpgsqlParameter<string[]> { TypedValue = [.. expiries.Select(e => EventTypes.Serialize(e.Event))] });
+            p.Add(Times(expiries.Select(e => e.Event.OccurredAt)));
+            p.Add(new NpgsqlParameter<string[]> { TypedValue = [.. expiries.Select(e => e.Projection.BusinessId)] });
+            p.Add(new NpgsqlParameter<string[]> { TypedValue = [.. expiries.Select(e => e.Projection.OrderId)] });
+            p.Add(new NpgsqlParameter<string[]> { TypedValue = [.. expiries.Select(e => e.Projection.Customer)] });
+            p.Add(new NpgsqlParameter<string[]> { TypedValue = [.. expiries.Select(e => e.Projection.Status)] });
+            p.Add(new NpgsqlParameter<long[]> { TypedValue = [.. expiries.Select(e => e.Projection.Amount)] });
+            p.Add(new NpgsqlParameter<string[]> { TypedValue = [.. expiries.Select(e => e.Projection.Currency)] });
+            p.Add(Times(expiries.Select(e => e.Projection.CreatedAt)));
+            p.Add(Times(expiries.Select(e => e.Projection.ExpiresAt)));
+            p.Add(new NpgsqlParameter<bool[]> { TypedValue = [.. expiries.Select(e => e.Projection.Livemode)] });
+            p.Add(new NpgsqlParameter<Guid[]> { TypedValue = [.. webhooks.Select(w => w.Webhook.EventId)] });
+            p.Add(new NpgsqlParameter<string[]> { TypedValue = [.. webhooks.Select(w => w.SessionId)] });
+            p.Add(new NpgsqlParameter<string[]> { TypedValue = [.. webhooks.Select(w => w.Webhook.BusinessId)] });
+            p.Add(new NpgsqlParameter<string[]> { TypedValue = [.. webhooks.Select(w => w.Webhook.Type)] });
+            p.Add(new NpgsqlParameter<int[]> { TypedValue = [.. webhooks.Select(w => w.Webhook.Sequence)] });
+            p.Add(new NpgsqlParameter<string[]> { TypedValue = [.. webhooks.Select(w => w.Webhook.Payload)] });
+            p.Add(new NpgsqlParameter<string[]> { TypedValue = [.. expiries.Select(e => DialectName(e.Projection.Dialect))] });
+            p.Add(new NpgsqlParameter<bool[]> { TypedValue = [.. webhooks.Select(w => w.Webhook.SendsCallbackToken)] });
+            await using var reader = await command.ExecuteReaderAsync();
+            do
+            {
+                while (reader.FieldCount > 0 && await reader.ReadAsync())
+                {
+                    appended.Add(reader.GetString(0));
+                }
+            }
+            while (await reader.NextResultAsync());
+        }
+
+        if (BeforeCommit is { } hook)
+        {
+            await hook(new EventStoreBatch(count, connection.ProcessID, Sweep: true));
+        }
+
+        await transaction.CommitAsync();
+        return appended;
+
+        static NpgsqlParameter<DateTime[]> Times(IEnumerable<DateTimeOffset> values) =>
+            new() { TypedValue = [.. values.Select(v => v.UtcDateTime)], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz };
     }
 
     private async Task WriteBatchAsync(List<PendingAppend> batch)
@@ -422,6 +700,9 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable, IDisposa
     /// for any other error, which the caller sees as an exception. Runs on the batch's connection,
     /// so it sees appends earlier in the same transaction.
     /// </summary>
+    // The projection's dialect column (0010): whether the order id is unique depends on it.
+    private static string DialectName(SessionDialect dialect) => dialect == SessionDialect.Xendit ? "xendit" : "payviox";
+
     private static async Task<AppendResult?> RefusalOf(PostgresException e, PendingAppend append, NpgsqlConnection connection, NpgsqlTransaction? transaction)
     {
         if (e.SqlState != UniqueViolation)
@@ -481,7 +762,7 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable, IDisposa
         upsert.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = projection.ExpiresAt.UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz });
         upsert.Parameters.Add(new NpgsqlParameter<int> { TypedValue = projection.Version });
         upsert.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = projection.Livemode });
-        upsert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = projection.Dialect == SessionDialect.Xendit ? "xendit" : "payviox" });
+        upsert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = DialectName(projection.Dialect) });
         yield return upsert;
 
         var initiated = events.OfType<PaymentInitiated>().ToArray();
@@ -532,13 +813,30 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable, IDisposa
         return i == ids.Count;
     }
 
+    /// <summary>What a writer's queue holds: a live append, or a chunk of sweep work.</summary>
+    private abstract class WriterWork;
+
+    /// <summary>Bulk expiries for one writer's streams, written together after live appends.</summary>
+    private sealed class SweepChunk(IReadOnlyList<ExpiryAppend> expiries) : WriterWork
+    {
+        private readonly TaskCompletionSource<HashSet<string>> _result = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public IReadOnlyList<ExpiryAppend> Expiries => expiries;
+
+        public Task<HashSet<string>> Result => _result.Task;
+
+        public void Complete(HashSet<string> appended) => _result.TrySetResult(appended);
+
+        public void Fail(Exception exception) => _result.TrySetException(exception);
+    }
+
     private sealed class PendingAppend(
         string streamId,
         int expectedVersion,
         IReadOnlyList<PaymentSessionEvent> events,
         SessionProjection projection,
         IReadOnlyList<OutboundWebhook>? webhooks,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken) : WriterWork
     {
         private readonly TaskCompletionSource<AppendResult> _result = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -564,5 +862,8 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable, IDisposa
     }
 }
 
-/// <summary>A batch about to commit: how many appends it holds and the PostgreSQL backend writing it.</summary>
-public sealed record EventStoreBatch(int Size, int BackendProcessId);
+/// <summary>
+/// A batch about to commit: how many appends it holds and the PostgreSQL backend writing it;
+/// <paramref name="Sweep"/> when it is a chunk of bulk expiries rather than live appends.
+/// </summary>
+public sealed record EventStoreBatch(int Size, int BackendProcessId, bool Sweep = false);

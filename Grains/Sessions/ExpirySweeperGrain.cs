@@ -2,22 +2,30 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using PaySessions.Grains.EventStore;
+using PaySessions.Grains.Sessions.Xendit;
 
 namespace PaySessions.Grains.Sessions;
 
 /// <summary>
 /// The expiry sweep. A sweep walks the open sessions past their time (in (<c>expires_at</c>, id)
-/// order, from the partial index on the projection) and asks each grain to expire itself, keeping
-/// <see cref="PaymentSessionOptions.ExpirySweepConcurrency"/> of them in flight so their appends
-/// share group commits; the grain decides from its own log, so a stale projection row or a
-/// duplicate sweep does no harm. A sweep runs until nothing due is left, however many fell due
-/// together. The durable reminder (every <see cref="PaymentSessionOptions.ExpirySweepPeriod"/>)
+/// order, from the partial index on the projection), a page at a time. Sessions whose grain is not
+/// active on this silo are expired in bulk by the event store (<see cref="IEventStore.ExpireDueAsync"/>:
+/// one read of their streams, the decision from each folded stream, set-based writes guarded by
+/// each stream's version, behind live appends), so no grain is activated for them. The others (an
+/// active grain, or a stream the bulk write found moved on) are asked of their grains, keeping
+/// <see cref="PaymentSessionOptions.ExpirySweepConcurrency"/> in flight so their appends share
+/// group commits; either way the decision comes from the session's stored log, so a stale
+/// projection row or a duplicate sweep does no harm. A sweep runs until a page comes back short
+/// (nothing more was due when it was read), however many fell due together. The durable reminder (every <see cref="PaymentSessionOptions.ExpirySweepPeriod"/>)
 /// brings the sweeper back on some silo; while active, a grain timer sweeps every
 /// <see cref="PaymentSessionOptions.ExpirySweepInterval"/>. One sweep at a time: a timer tick while
 /// one runs waits for it, and <see cref="SweepNow"/> runs after it.
 /// </summary>
 public sealed partial class ExpirySweeperGrain(
     ISessionIndex index,
+    IEventStore store,
+    SessionActivations activations,
+    PaymentLinks links,
     IReminderTable reminders,
     TimeProvider clock,
     IOptions<PaymentSessionOptions> options,
@@ -122,14 +130,16 @@ public sealed partial class ExpirySweeperGrain(
     }
 
     /// <summary>
-    /// One sweep: a pager reads due sessions page by page into a small queue, and a fixed number of
-    /// workers take them one by one, so a slow grain holds up one slot, not a whole chunk.
+    /// One sweep: a pager reads due sessions page by page and expires the page's idle ones in bulk;
+    /// the rest go into a small queue, and a fixed number of workers take them one by one to their
+    /// grains, so a slow grain holds up one slot, not a whole chunk.
     /// </summary>
     private async Task<int> SweepDue()
     {
         var settings = options.Value;
         var queue = Channel.CreateBounded<string>(new BoundedChannelOptions(Math.Max(1, settings.ExpirySweepBatch)) { SingleWriter = true });
         var expired = 0;
+        var inBulk = 0;
         var failed = 0;
         Exception? firstFailure = null;
 
@@ -169,12 +179,43 @@ public sealed partial class ExpirySweeperGrain(
                     break;
                 }
 
+                cursor = page[^1];
+                var toGrains = new List<string>();
+                var bulk = new List<string>();
                 foreach (var due in page)
                 {
-                    await queue.Writer.WriteAsync(due.SessionId);
+                    (settings.ExpireInBulk && !activations.IsActive(due.SessionId) ? bulk : toGrains).Add(due.SessionId);
                 }
 
-                cursor = page[^1];
+                if (bulk.Count > 0)
+                {
+                    try
+                    {
+                        var result = await store.ExpireDueAsync(bulk, clock.GetUtcNow(), links);
+                        inBulk += result.Expired.Count;
+                        toGrains.AddRange(result.Refused);
+                    }
+                    catch (Exception e)
+                    {
+                        // Nothing of the failed chunks was written; these sessions stay open and
+                        // due, and the next sweep finds them again.
+                        failed += bulk.Count;
+                        firstFailure ??= e;
+                    }
+                }
+
+                foreach (var sessionId in toGrains)
+                {
+                    await queue.Writer.WriteAsync(sessionId);
+                }
+
+                // A short page was the end of what was due when it was read: what falls due from
+                // here on waits for the next tick, so a steady trickle is expired in one batch per
+                // interval rather than by a sweep that never ends and commits a few at a time.
+                if (page.Count < Math.Max(1, settings.ExpirySweepBatch))
+                {
+                    break;
+                }
             }
         }
         finally
@@ -183,9 +224,9 @@ public sealed partial class ExpirySweeperGrain(
             await Task.WhenAll(workers);
         }
 
-        if (expired > 0)
+        if (expired + inBulk > 0)
         {
-            LogSwept(logger, expired);
+            LogSwept(logger, expired + inBulk, inBulk, expired);
         }
 
         if (firstFailure is not null)
@@ -193,11 +234,11 @@ public sealed partial class ExpirySweeperGrain(
             LogSessionsFailed(logger, failed, firstFailure);
         }
 
-        return expired;
+        return expired + inBulk;
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Expiry sweep expired {Count} sessions")]
-    private static partial void LogSwept(ILogger logger, int count);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Expiry sweep expired {Count} sessions ({InBulk} in bulk, {ByGrains} by their grains)")]
+    private static partial void LogSwept(ILogger logger, int count, int inBulk, int byGrains);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Expiry sweep could not expire {Count} sessions; the next sweep tries again")]
     private static partial void LogSessionsFailed(ILogger logger, int count, Exception exception);

@@ -28,6 +28,7 @@ public sealed partial class PaymentSessionGrain(
     Xendit.PaymentLinks links,
     TimeProvider clock,
     IOptions<PaymentSessionOptions> options,
+    SessionActivations activations,
     ILogger<PaymentSessionGrain> logger)
     : JournaledGrain<PaymentSessionState, PaymentSessionEvent>,
       IPaymentSessionGrain,
@@ -57,7 +58,18 @@ public sealed partial class PaymentSessionGrain(
     private string SessionId => this.GetPrimaryKeyString();
 
     // JournaledGrain waits for a read here; this grain reads when a call needs it (see Invoke).
-    public override Task OnActivateAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    // The silo's list of active sessions learns of it, so the expiry sweep leaves it to this grain.
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        activations.Activated(SessionId);
+        return Task.CompletedTask;
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        activations.Deactivated(SessionId);
+        return base.OnDeactivateAsync(reason, cancellationToken);
+    }
 
     /// <summary>
     /// Loads the stream before any call but Create. Create on an activation that has not read yet
@@ -180,16 +192,21 @@ public sealed partial class PaymentSessionGrain(
 
     public async Task<bool> ExpireIfDue()
     {
-        var expiredNow = false;
+        // A state that says due may be stale: a bulk expiry may have written Expired since this
+        // activation read its stream. Then the append is refused on the version, the adaptor reads
+        // the stream again, and the loop ends on the Expired it finds.
+        var tried = false;
         for (var i = 0; i < MaxDecisions && State.IsDue(clock.GetUtcNow()); i++)
         {
-            expiredNow |= await RaiseConditionalEvent(new Expired { EventId = Guid.NewGuid(), OccurredAt = clock.GetUtcNow() });
+            tried = true;
+            await RaiseConditionalEvent(new Expired { EventId = Guid.NewGuid(), OccurredAt = clock.GetUtcNow() });
         }
 
         // Nothing more will happen to an expired session but reads of it: its activation is let go
-        // once this call is answered, so a sweep that expires thousands at once does not hold them
-        // all in memory until idle collection. A later read rebuilds it from its rows.
-        if (expiredNow)
+        // once this call is answered (whoever wrote the Expired), so a sweep that expires thousands
+        // at once does not hold them all in memory until idle collection. A later read rebuilds it
+        // from its rows.
+        if (tried && State.Status == SessionStatus.Expired)
         {
             DeactivateOnIdle();
         }
@@ -460,13 +477,7 @@ public sealed partial class PaymentSessionGrain(
 
     private PaymentSessionSnapshot Snapshot() => State.ToSnapshot(SessionId, Version);
 
-    private SessionProjection Project(PaymentSessionState state, int version)
-    {
-        var facts = state.Facts!;
-        return new SessionProjection(
-            SessionId, facts.BusinessId, facts.OrderId, facts.Customer, state.Status.ToName(),
-            facts.Amount, facts.Currency, facts.OccurredAt, state.ExpiresAt, version, state.IsLive, facts.Dialect);
-    }
+    private SessionProjection Project(PaymentSessionState state, int version) => SessionProjection.Of(SessionId, state, version);
 
     private static SessionEventRecord ToRecord(int version, PaymentSessionEvent @event) =>
         new(version, EventTypes.NameOf(@event), @event.OccurredAt, EventTypes.Serialize(@event));

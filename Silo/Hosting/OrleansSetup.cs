@@ -46,6 +46,7 @@ public static class OrleansSetup
         services.AddOptions<EventStoreOptions>().BindConfiguration(EventStoreOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<EventStoreOptions>, EventStoreOptionsValidator>();
         services.TryAddSingleton<ISessionIndex, PostgresSessionIndex>();
+        services.TryAddSingleton<SessionActivations>();
         services.TryAddSingleton<IBusinessDirectory, PostgresBusinessDirectory>();
         services.TryAddSingleton<PaySessions.Grains.Customers.ICustomerStore, PaySessions.Grains.Customers.PostgresCustomerStore>();
         services.TryAddSingleton<PaymentProviders>();

@@ -15,7 +15,8 @@
 #              LEAD=90           seconds from the start of the due load to the first due session
 #              BEFORE=20         seconds of the light load before the due minute (and DURING=60 in it)
 #              DELIVERY_WAIT=300 seconds to wait after the sweep for every webhook to be delivered
-#              SERVICE_ENV="K=V ..." extra settings for the service (e.g. PaySessions__Sessions__ExpirySweepConcurrency=16)
+#              SERVICE_ENV="K=V ..." extra settings for the service (e.g. PaySessions__Sessions__ExpireInBulk=false
+#                                    to measure the grain-per-session path, PaySessions__EventStore__SweepChunkSize=64)
 # Everything listens on 127.0.0.1 only; everything started here is stopped on exit.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using PaySessions.Grains.EventStore;
 using PaySessions.Grains.Sessions.Events;
+using PaySessions.Grains.Sessions.Xendit;
 using PaySessions.Grains.Webhooks;
 
 namespace PaySessions.Tests.Infrastructure;
@@ -38,4 +39,7 @@ public sealed class CountingEventStore(IEventStore inner) : IEventStore
         AppendsByStream.AddOrUpdate(streamId, 1, (_, n) => n + 1);
         return inner.AppendAsync(streamId, expectedVersion, events, projection, webhooks, cancellationToken);
     }
+
+    public Task<BulkExpiryResult> ExpireDueAsync(IReadOnlyList<string> sessionIds, DateTimeOffset now, PaymentLinks links, CancellationToken cancellationToken = default) =>
+        inner.ExpireDueAsync(sessionIds, now, links, cancellationToken);
 }
