@@ -56,108 +56,6 @@ public sealed class XenditCreateSessionTests(XenditCreateSessionTests.Host host)
         }
     }
 
-    // The seed's three request examples, byte for byte.
-    private const string PayExample = """
-        {
-          "reference_id": "order_12345_PAY",
-          "session_type": "PAY",
-          "mode": "PAYMENT_LINK",
-          "amount": 10000,
-          "currency": "PHP",
-          "country": "PH",
-          "customer": {
-            "reference_id": "cust_Lorem_Ipsum",
-            "type": "INDIVIDUAL",
-            "email": "test@yourdomain.com",
-            "mobile_number": "+6212345678",
-            "individual_detail": {
-              "given_names": "Lorem",
-              "surname": "Ipsum"
-            }
-          },
-          "items": [
-            {
-              "reference_id": "item_001",
-              "name": "Clothes",
-              "description": "Red clothes",
-              "type": "PHYSICAL_PRODUCT",
-              "category": "CLOTHES",
-              "net_unit_amount": 5000,
-              "quantity": 1,
-              "currency": "PHP",
-              "url": "https://example.com/item"
-            },
-            {
-              "reference_id": "item_002",
-              "name": "Pants",
-              "description": "Black pants",
-              "type": "PHYSICAL_PRODUCT",
-              "category": "CLOTHES",
-              "net_unit_amount": 5000,
-              "quantity": 1,
-              "currency": "PHP",
-              "url": "https://example.com/item"
-            }
-          ],
-          "capture_method": "AUTOMATIC",
-          "locale": "en",
-          "description": "Sample one-time payment using Payment Session",
-          "success_return_url": "https://yourcompany.com/success/example_item=my_item",
-          "cancel_return_url": "https://yourcompany.com/cancel/example_item=my_item"
-        }
-        """;
-
-    private const string PayAndSaveExample = """
-        {
-          "reference_id": "order_123456_SAVE",
-          "customer": {
-            "reference_id": "cust_Lorem_Ipsum",
-            "type": "INDIVIDUAL",
-            "email": "test@yourdomain.com",
-            "mobile_number": "+6212345678",
-            "individual_detail": {
-              "given_names": "Lorem",
-              "surname": "Ipsum"
-            }
-          },
-          "session_type": "PAY",
-          "currency": "IDR",
-          "amount": 10000,
-          "mode": "PAYMENT_LINK",
-          "allow_save_payment_method": "OPTIONAL",
-          "country": "ID",
-          "locale": "en",
-          "description": "Insurance Plan Registration",
-          "success_return_url": "https://yourcompany.com/success/example_item=my_item",
-          "cancel_return_url": "https://yourcompany.com/cancel/example_item=my_item"
-        }
-        """;
-
-    private const string SaveExample = """
-        {
-          "reference_id": "order_123456_SAVE",
-          "customer": {
-            "reference_id": "cust_Lorem_Ipsum",
-            "type": "INDIVIDUAL",
-            "email": "test@yourdomain.com",
-            "mobile_number": "+6212345678",
-            "individual_detail": {
-              "given_names": "Lorem",
-              "surname": "Ipsum"
-            }
-          },
-          "session_type": "SAVE",
-          "currency": "IDR",
-          "amount": 0,
-          "mode": "PAYMENT_LINK",
-          "country": "ID",
-          "locale": "en",
-          "description": "Insurance Plan Registration",
-          "success_return_url": "https://yourcompany.com/success/example_item=my_item",
-          "cancel_return_url": "https://yourcompany.com/cancel/example_item=my_item"
-        }
-        """;
-
     /// <summary>The seed's response example: every field, with its JSON type(s).</summary>
     private static readonly Dictionary<string, JsonValueKind[]> ResponseFields = new()
     {
@@ -198,7 +96,7 @@ public sealed class XenditCreateSessionTests(XenditCreateSessionTests.Host host)
         var business = await _api.NewBusiness("Lorem Shop");
 
         var responses = new List<JsonObject>();
-        foreach (var example in new[] { PayExample, PayAndSaveExample, SaveExample })
+        foreach (var example in new[] { XenditSeedExamples.Pay, XenditSeedExamples.PayAndSave, XenditSeedExamples.Save })
         {
             var response = await Create(business.SecretKey, example);
             Assert.Equal(HttpStatusCode.Created, response.StatusCode);
@@ -536,7 +434,7 @@ public sealed class XenditCreateSessionTests(XenditCreateSessionTests.Host host)
     // or removed, lone surrogates, huge and tiny numbers, random JSON, random bytes.
     private static Gen<Attempt> Bodies_(string knownCustomer)
     {
-        var templates = new[] { Template(PayExample), Template(PayAndSaveExample), Template(SaveExample) };
+        var templates = new[] { Template(XenditSeedExamples.Pay), Template(XenditSeedExamples.PayAndSave), Template(XenditSeedExamples.Save) };
         string[] fields =
         [
             "reference_id", "customer_id", "customer", "session_type", "allow_save_payment_method", "currency", "amount", "mode",
@@ -596,7 +494,7 @@ public sealed class XenditCreateSessionTests(XenditCreateSessionTests.Host host)
     /// <summary>The first seed example with fresh references, changed by <paramref name="change"/>.</summary>
     private static string Body(Action<JsonObject>? change = null)
     {
-        var json = JsonNode.Parse(PayExample)!.AsObject();
+        var json = JsonNode.Parse(XenditSeedExamples.Pay)!.AsObject();
         json["reference_id"] = "order_" + Guid.NewGuid().ToString("N")[..20];
         json["customer"]!["reference_id"] = "cust_" + Guid.NewGuid().ToString("N");
         change?.Invoke(json);

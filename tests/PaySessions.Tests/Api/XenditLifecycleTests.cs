@@ -13,8 +13,9 @@ namespace PaySessions.Tests.Api;
 /// The Xendit dialect's lifecycle over real HTTP on a host of its own (webhooks polled fast,
 /// sessions swept every second): sessions paid or saved through the sandbox's checkout to
 /// COMPLETED, expired at their expires_at, and told to the merchant's loopback receiver as that
-/// dialect's webhooks with the business's <c>x-callback-token</c>. Sessions are created through the
-/// grain (<see cref="XenditTestSessions"/>) until <c>POST /sessions</c> is wired.
+/// dialect's webhooks with the business's <c>x-callback-token</c>. Sessions are created with
+/// <c>POST /sessions</c> from the seed's examples (<see cref="XenditTestSessions"/>), except the one
+/// whose expiry is nearer than that route allows.
 /// </summary>
 public sealed class XenditLifecycleTests : IAsyncLifetime
 {
@@ -37,7 +38,7 @@ public sealed class XenditLifecycleTests : IAsyncLifetime
     {
         await using var receiver = await WebhookReceiver.StartAsync();
         var merchant = await Merchant(receiver.Url);
-        var id = await XenditTestSessions.Create(_api.Host.Grains, merchant.Keys.BusinessId, SessionType.Pay);
+        var id = await XenditTestSessions.Create(_api, merchant.Keys.SecretKey, SessionType.Pay);
 
         await PayThroughSandbox(id);
         var delivery = Assert.Single(await receiver.WaitFor(d => d.Count > 0, Within));
@@ -66,7 +67,7 @@ public sealed class XenditLifecycleTests : IAsyncLifetime
     {
         await using var receiver = await WebhookReceiver.StartAsync();
         var merchant = await Merchant(receiver.Url);
-        var id = await XenditTestSessions.Create(_api.Host.Grains, merchant.Keys.BusinessId, SessionType.Save);
+        var id = await XenditTestSessions.Create(_api, merchant.Keys.SecretKey, SessionType.Save);
 
         var reference = await PayThroughSandbox(id, page => Assert.Contains("Save this payment method (nothing is charged)", page, StringComparison.Ordinal));
         var delivery = Assert.Single(await receiver.WaitFor(d => d.Count > 0, Within));
@@ -92,7 +93,7 @@ public sealed class XenditLifecycleTests : IAsyncLifetime
     {
         await using var receiver = await WebhookReceiver.StartAsync();
         var merchant = await Merchant(receiver.Url);
-        var id = await XenditTestSessions.Create(_api.Host.Grains, merchant.Keys.BusinessId, SessionType.Save);
+        var id = await XenditTestSessions.Create(_api, merchant.Keys.SecretKey, SessionType.Save);
         var started = await _api.Host.Grains.InitiatePayment(id, new InitiatePayment("sandbox_card", null));
         var reference = Sandbox.ReferenceFrom(started.RedirectUrl!);
 
@@ -125,7 +126,7 @@ public sealed class XenditLifecycleTests : IAsyncLifetime
     {
         await using var receiver = await WebhookReceiver.StartAsync();
         var merchant = await Merchant(receiver.Url);
-        var id = await XenditTestSessions.Create(_api.Host.Grains, merchant.Keys.BusinessId, SessionType.Pay);
+        var id = await XenditTestSessions.Create(_api, merchant.Keys.SecretKey, SessionType.Pay);
         var started = await _api.Host.Grains.InitiatePayment(id, new InitiatePayment("sandbox_card", null));
         var canceled = await _api.Send(HttpMethod.Post, $"/sessions/{id}/cancel", key: null, body: null, request =>
             request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(merchant.Keys.SecretKey + ":"))));
@@ -156,7 +157,7 @@ public sealed class XenditLifecycleTests : IAsyncLifetime
     {
         await using var receiver = await WebhookReceiver.StartAsync();
         var merchant = await Merchant(receiver.Url);
-        var id = await XenditTestSessions.Create(_api.Host.Grains, merchant.Keys.BusinessId, SessionType.Pay, DateTimeOffset.UtcNow.AddSeconds(2));
+        var id = await XenditTestSessions.CreateThroughGrain(_api.Host.Grains, merchant.Keys.BusinessId, SessionType.Pay, DateTimeOffset.UtcNow.AddSeconds(2));
 
         var delivery = Assert.Single(await receiver.WaitFor(d => d.Count > 0, Within));
         var session = await Get(id, merchant.Keys.SecretKey);
@@ -174,12 +175,12 @@ public sealed class XenditLifecycleTests : IAsyncLifetime
     {
         await using var receiver = await WebhookReceiver.StartAsync();
         var merchant = await Merchant(receiver.Url);
-        var before = await XenditTestSessions.Create(_api.Host.Grains, merchant.Keys.BusinessId, SessionType.Pay);
+        var before = await XenditTestSessions.Create(_api, merchant.Keys.SecretKey, SessionType.Pay);
         await PayThroughSandbox(before);
         Assert.Single(await receiver.WaitFor(d => d.Count > 0, Within));
 
         var rotated = (await _api.Host.Grains.GetGrain<IBusinessGrain>(merchant.Keys.BusinessId).RotateCallbackToken()).Token!;
-        var after = await XenditTestSessions.Create(_api.Host.Grains, merchant.Keys.BusinessId, SessionType.Save);
+        var after = await XenditTestSessions.Create(_api, merchant.Keys.SecretKey, SessionType.Save);
         await PayThroughSandbox(after);
         var deliveries = await receiver.WaitFor(d => d.Count > 1, Within);
 
@@ -193,7 +194,7 @@ public sealed class XenditLifecycleTests : IAsyncLifetime
     {
         await using var receiver = await WebhookReceiver.StartAsync(failFirst: 2);
         var merchant = await Merchant(receiver.Url);
-        var id = await XenditTestSessions.Create(_api.Host.Grains, merchant.Keys.BusinessId, SessionType.Pay);
+        var id = await XenditTestSessions.Create(_api, merchant.Keys.SecretKey, SessionType.Pay);
         await PayThroughSandbox(id);
 
         var deliveries = await receiver.WaitFor(d => d.Any(x => x.AnsweredWith == 200), Within);

@@ -59,7 +59,7 @@ public sealed class SecretsInLogsTests
             Assert.Equal(HttpStatusCode.Unauthorized, (await Send(host, HttpMethod.Get, $"/session/{id}", keys.SecretKey, null)).StatusCode);
 
             // A Xendit-dialect session paid through the sandbox: its webhook carries the callback token.
-            var xendit = await XenditTestSessions.Create(host.Grains, business.GetPrimaryKeyString(), SessionType.Pay);
+            var xendit = await XenditTestSessions.CreateThroughGrain(host.Grains, business.GetPrimaryKeyString(), SessionType.Pay);
             var started = await host.Grains.InitiatePayment(xendit, new InitiatePayment("sandbox_card", null));
             Assert.Equal(HttpStatusCode.OK, (await host.Http.PostAsync(new Uri(started.RedirectUrl + "/approve"), null)).StatusCode);
 

@@ -1,11 +1,17 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json.Nodes;
 using PaySessions.Grains.Sessions;
 
 namespace PaySessions.Tests.Infrastructure;
 
 /// <summary>
-/// Xendit-dialect sessions for lifecycle tests, created through the session grain's Create (what
-/// <c>POST /sessions</c> does once it has parsed a body): a PAY session of 10000.00 PHP with the
-/// seed's facts, or a SAVE session of 0 IDR. One place to switch to <c>POST /sessions</c> later.
+/// Xendit-dialect sessions for lifecycle tests: a PAY session of 10000.00 PHP (the seed's first
+/// example) or a SAVE session of 0 IDR (its third), created over HTTP with <c>POST /sessions</c>
+/// as a merchant creates them (<see cref="Create(ApiFixture, string, SessionType)"/>); and the same
+/// through the session grain's Create for a test that needs an expiry sooner than the HTTP rules
+/// allow (<see cref="CreateThroughGrain"/>).
 /// </summary>
 public static class XenditTestSessions
 {
@@ -13,7 +19,24 @@ public static class XenditTestSessions
     public const string PayCurrency = "PHP";
     public const string SaveCurrency = "IDR";
 
-    public static async Task<string> Create(IGrainFactory grains, string businessId, SessionType type, DateTimeOffset? expiresAt = null)
+    /// <summary>The seed's example with fresh references, sent with the business's secret key (Basic); the new session's id.</summary>
+    public static async Task<string> Create(ApiFixture api, string secretKey, SessionType type)
+    {
+        var body = JsonNode.Parse(type == SessionType.Pay ? XenditSeedExamples.Pay : XenditSeedExamples.Save)!.AsObject();
+        body["reference_id"] = "order_" + Guid.NewGuid().ToString("N")[..20];
+        body["customer"]!["reference_id"] = "cust_" + Guid.NewGuid().ToString("N");
+        var response = await api.Send(HttpMethod.Post, "/sessions", null, body.ToJsonString(), request =>
+            request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(secretKey + ":"))));
+        var answer = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Created, answer);
+        return JsonNode.Parse(answer)!["payment_session_id"]!.GetValue<string>();
+    }
+
+    /// <summary>
+    /// Through the grain's Create, what <c>POST /sessions</c> does once it has parsed a body: for an
+    /// <paramref name="expiresAt"/> nearer than the 10 minutes the HTTP rules require.
+    /// </summary>
+    public static async Task<string> CreateThroughGrain(IGrainFactory grains, string businessId, SessionType type, DateTimeOffset? expiresAt = null)
     {
         var id = SessionIds.NewXendit();
         var details = type == SessionType.Pay
