@@ -1,6 +1,6 @@
 namespace PaySessions.Tests.Infrastructure;
 
-/// <summary>The Xendit seed's three request examples of <c>POST /sessions</c>, byte for byte.</summary>
+/// <summary>The Xendit seed's three request examples of <c>POST /sessions</c>, byte for byte. None carries <c>expires_at</c>, so any clock does.</summary>
 public static class XenditSeedExamples
 {
     public const string Pay = """

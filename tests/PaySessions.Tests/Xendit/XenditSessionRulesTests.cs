@@ -2,6 +2,7 @@ using System.Text.Json;
 using PaySessions.Api.Xendit;
 using PaySessions.Grains.Customers;
 using PaySessions.Grains.Sessions;
+using PaySessions.Tests.Infrastructure;
 
 namespace PaySessions.Tests.Xendit;
 
@@ -13,112 +14,10 @@ public sealed class XenditSessionRulesTests
 {
     private static readonly DateTimeOffset Now = new(2026, 12, 1, 10, 0, 0, TimeSpan.Zero);
 
-    // The seed's examples, copied verbatim. None carries expires_at, so any clock does.
-    public const string OneTimePayment = """
-        {
-          "reference_id": "order_12345_PAY",
-          "session_type": "PAY",
-          "mode": "PAYMENT_LINK",
-          "amount": 10000,
-          "currency": "PHP",
-          "country": "PH",
-          "customer": {
-            "reference_id": "cust_Lorem_Ipsum",
-            "type": "INDIVIDUAL",
-            "email": "test@yourdomain.com",
-            "mobile_number": "+6212345678",
-            "individual_detail": {
-              "given_names": "Lorem",
-              "surname": "Ipsum"
-            }
-          },
-          "items": [
-            {
-              "reference_id": "item_001",
-              "name": "Clothes",
-              "description": "Red clothes",
-              "type": "PHYSICAL_PRODUCT",
-              "category": "CLOTHES",
-              "net_unit_amount": 5000,
-              "quantity": 1,
-              "currency": "PHP",
-              "url": "https://example.com/item"
-            },
-            {
-              "reference_id": "item_002",
-              "name": "Pants",
-              "description": "Black pants",
-              "type": "PHYSICAL_PRODUCT",
-              "category": "CLOTHES",
-              "net_unit_amount": 5000,
-              "quantity": 1,
-              "currency": "PHP",
-              "url": "https://example.com/item"
-            }
-          ],
-          "capture_method": "AUTOMATIC",
-          "locale": "en",
-          "description": "Sample one-time payment using Payment Session",
-          "success_return_url": "https://yourcompany.com/success/example_item=my_item",
-          "cancel_return_url": "https://yourcompany.com/cancel/example_item=my_item"
-        }
-        """;
-
-    public const string PayAndSave = """
-        {
-          "reference_id": "order_123456_SAVE",
-          "customer": {
-            "reference_id": "cust_Lorem_Ipsum",
-            "type": "INDIVIDUAL",
-            "email": "test@yourdomain.com",
-            "mobile_number": "+6212345678",
-            "individual_detail": {
-              "given_names": "Lorem",
-              "surname": "Ipsum"
-            }
-          },
-          "session_type": "PAY",
-          "currency": "IDR",
-          "amount": 10000,
-          "mode": "PAYMENT_LINK",
-          "allow_save_payment_method": "OPTIONAL",
-          "country": "ID",
-          "locale": "en",
-          "description": "Insurance Plan Registration",
-          "success_return_url": "https://yourcompany.com/success/example_item=my_item",
-          "cancel_return_url": "https://yourcompany.com/cancel/example_item=my_item"
-        }
-        """;
-
-    public const string SaveExample = """
-        {
-          "reference_id": "order_123456_SAVE",
-          "customer": {
-            "reference_id": "cust_Lorem_Ipsum",
-            "type": "INDIVIDUAL",
-            "email": "test@yourdomain.com",
-            "mobile_number": "+6212345678",
-            "individual_detail": {
-              "given_names": "Lorem",
-              "surname": "Ipsum"
-            }
-          },
-          "session_type": "SAVE",
-          "currency": "IDR",
-          "amount": 0,
-          "mode": "PAYMENT_LINK",
-          "country": "ID",
-          "locale": "en",
-          "description": "Insurance Plan Registration",
-          "success_return_url": "https://yourcompany.com/success/example_item=my_item",
-          "cancel_return_url": "https://yourcompany.com/cancel/example_item=my_item"
-        }
-        """;
-
     [Fact]
     public void The_seeds_one_time_payment_example_parses_with_its_items_in_minor_units()
     {
-        var facts = Parse(OneTimePayment);
+        var facts = Parse(XenditSeedExamples.Pay);
 
         Assert.Equal("order_12345_PAY", facts.ReferenceId);
         Assert.Equal(SessionType.Pay, facts.SessionType);
@@ -166,7 +65,7 @@ public sealed class XenditSessionRulesTests
     [Fact]
     public void The_seeds_pay_and_save_example_parses_with_its_customer()
     {
-        var facts = Parse(PayAndSave);
+        var facts = Parse(XenditSeedExamples.PayAndSave);
 
         Assert.Equal(("order_123456_SAVE", SessionType.Pay, 10_000L, "IDR"), (facts.ReferenceId, facts.SessionType, facts.Amount, facts.Currency));
         Assert.Equal(SavePaymentMethod.Optional, facts.Details.AllowSavePaymentMethod);
@@ -179,7 +78,7 @@ public sealed class XenditSessionRulesTests
     [Fact]
     public void The_seeds_save_payment_method_example_parses_as_a_save_of_nothing()
     {
-        var facts = Parse(SaveExample);
+        var facts = Parse(XenditSeedExamples.Save);
 
         Assert.Equal((SessionType.Save, 0L, "IDR"), (facts.SessionType, facts.Amount, facts.Currency));
         Assert.Null(facts.Details.CaptureMethod);
@@ -187,9 +86,9 @@ public sealed class XenditSessionRulesTests
     }
 
     [Theory]
-    [InlineData(OneTimePayment)]
-    [InlineData(PayAndSave)]
-    [InlineData(SaveExample)]
+    [InlineData(XenditSeedExamples.Pay)]
+    [InlineData(XenditSeedExamples.PayAndSave)]
+    [InlineData(XenditSeedExamples.Save)]
     public void The_seeds_examples_hold_the_session_grains_rules_of_money(string json)
     {
         var facts = Parse(json);
@@ -218,7 +117,7 @@ public sealed class XenditSessionRulesTests
     [InlineData("""{"expires_at":"2026-12-01T17:30:01+07:00"}""", "INVALID_EXPIRY_DATE", "/body/expires_at", "expires_at must be at most 30 minutes in the future")]
     public void Each_catalogue_code_answers_at_its_field_in_the_seeds_words(string change, string code, string path, string message)
     {
-        var error = Refuse(Merge(SaveExample, change));
+        var error = Refuse(Merge(XenditSeedExamples.Save, change));
 
         Assert.Equal((code, path, message), (error.ErrorCode, error.Path, error.Message));
         Assert.Equal(code == "API_VALIDATION_ERROR", error.FieldMessage is not null);
@@ -227,7 +126,7 @@ public sealed class XenditSessionRulesTests
     [Fact]
     public void Item_metadata_over_its_limit_is_invalid_item_metadata()
     {
-        var body = Merge(OneTimePayment, """{"items":[{"reference_id":"i","name":"n","net_unit_amount":10000,"quantity":1,"category":"c","metadata":{"a":"012345678901234567890123456789012345678901234567890123456789012345678901234567890"}}]}""");
+        var body = Merge(XenditSeedExamples.Pay, """{"items":[{"reference_id":"i","name":"n","net_unit_amount":10000,"quantity":1,"category":"c","metadata":{"a":"012345678901234567890123456789012345678901234567890123456789012345678901234567890"}}]}""");
 
         var error = Refuse(body);
 
@@ -237,7 +136,7 @@ public sealed class XenditSessionRulesTests
     [Fact]
     public void A_missing_required_field_is_worded_as_the_seeds_example()
     {
-        var error = Refuse(Merge(SaveExample, """{"session_type":null}"""));
+        var error = Refuse(Merge(XenditSeedExamples.Save, """{"session_type":null}"""));
 
         Assert.Equal(
             ("API_VALIDATION_ERROR", "request/body must have required property 'session_type'", "must have required property 'session_type'", "/body/session_type"),
@@ -247,7 +146,7 @@ public sealed class XenditSessionRulesTests
     [Fact]
     public void A_pay_session_of_nothing_is_refused_by_the_grains_rule_in_the_catalogues_words()
     {
-        var facts = Parse(Merge(PayAndSave, """{"amount":0}"""));
+        var facts = Parse(Merge(XenditSeedExamples.PayAndSave, """{"amount":0}"""));
         var violation = MoneyRules.Check(facts.ToCommand("biz", false, "c", null), Now, facts.ExpiresAt);
 
         var error = XenditSessionRules.Render(violation!);
@@ -258,7 +157,7 @@ public sealed class XenditSessionRulesTests
     [Fact]
     public void A_save_session_of_something_is_refused_by_the_grains_rule_as_invalid_amount()
     {
-        var facts = Parse(Merge(SaveExample, """{"amount":100}"""));
+        var facts = Parse(Merge(XenditSeedExamples.Save, """{"amount":100}"""));
         var violation = MoneyRules.Check(facts.ToCommand("biz", false, "c", null), Now, facts.ExpiresAt);
 
         Assert.Equal("INVALID_AMOUNT", XenditSessionRules.Render(violation!).ErrorCode);
@@ -267,7 +166,7 @@ public sealed class XenditSessionRulesTests
     [Fact]
     public void Items_that_do_not_add_up_are_refused_by_the_grains_rule_as_invalid_amount()
     {
-        var facts = Parse(Merge(OneTimePayment, """{"amount":10001}"""));
+        var facts = Parse(Merge(XenditSeedExamples.Pay, """{"amount":10001}"""));
         var violation = MoneyRules.Check(facts.ToCommand("biz", false, "c", null), Now, facts.ExpiresAt);
 
         Assert.Equal(("INVALID_AMOUNT", "/body/amount"), (XenditSessionRules.Render(violation!).ErrorCode, XenditSessionRules.Render(violation!).Path));
@@ -277,23 +176,23 @@ public sealed class XenditSessionRulesTests
     public void Several_problems_answer_with_the_first_in_the_documented_order()
     {
         // Shape first (a bad locale), then the catalogue's codes in order: session type before currency.
-        var body = Merge(SaveExample, """{"session_type":"AUTHORIZATION","currency":"EUR","locale":"eng"}""");
+        var body = Merge(XenditSeedExamples.Save, """{"session_type":"AUTHORIZATION","currency":"EUR","locale":"eng"}""");
         Assert.Equal("/body/locale", Refuse(body).Path);
 
-        body = Merge(SaveExample, """{"session_type":"AUTHORIZATION","currency":"EUR","expires_at":"2020-01-01T00:00:00Z"}""");
+        body = Merge(XenditSeedExamples.Save, """{"session_type":"AUTHORIZATION","currency":"EUR","expires_at":"2020-01-01T00:00:00Z"}""");
         Assert.Equal("SESSION_TYPE_NOT_SUPPORTED", Refuse(body).ErrorCode);
     }
 
     [Fact]
     public void An_expiry_inside_the_window_is_kept_and_the_limits_are_configurable()
     {
-        var facts = Parse(Merge(SaveExample, """{"expires_at":"2026-12-01T17:20:00+07:00"}"""));
+        var facts = Parse(Merge(XenditSeedExamples.Save, """{"expires_at":"2026-12-01T17:20:00+07:00"}"""));
         Assert.Equal(Now.AddMinutes(20), facts.ExpiresAt);
 
         var limits = new XenditSessionLimits { MaxExpiry = TimeSpan.FromHours(24), DefaultExpiry = TimeSpan.FromHours(1) };
-        var longer = XenditSessionRules.Check(Json(Merge(SaveExample, """{"expires_at":"2026-12-02T09:00:00Z"}""")), Now, limits);
+        var longer = XenditSessionRules.Check(Json(Merge(XenditSeedExamples.Save, """{"expires_at":"2026-12-02T09:00:00Z"}""")), Now, limits);
         Assert.Equal(Now.AddHours(23), longer.Create!.ExpiresAt);
-        Assert.Equal(Now.AddHours(1), XenditSessionRules.Check(Json(SaveExample), Now, limits).Create!.ExpiresAt);
+        Assert.Equal(Now.AddHours(1), XenditSessionRules.Check(Json(XenditSeedExamples.Save), Now, limits).Create!.ExpiresAt);
     }
 
     [Fact]
