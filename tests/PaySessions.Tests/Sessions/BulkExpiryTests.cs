@@ -209,26 +209,9 @@ public sealed class BulkExpiryTests(SessionClusterFixture fixture)
         });
     }
 
-    private sealed record Ending(string SessionId, string Status, string[] Events, string[] Webhooks);
-
-    private async Task<List<Ending>> Endings(string[] ids)
+    private async Task<List<SessionEnding>> Endings(string[] ids)
     {
-        await using var db = NpgsqlDataSource.Create(fixture.ConnectionString);
-        await using var command = db.CreateCommand("""
-            SELECT s.session_id, s.status,
-                   (SELECT array_agg(e.type ORDER BY e.version) FROM session_events e WHERE e.stream_id = s.session_id),
-                   coalesce((SELECT array_agg(w.type ORDER BY w.sequence) FROM webhook_deliveries w WHERE w.session_id = s.session_id), '{}')
-            FROM sessions s
-            WHERE s.session_id = ANY($1)
-            """);
-        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = ids });
-        await using var reader = await command.ExecuteReaderAsync();
-        var rows = new List<Ending>();
-        while (await reader.ReadAsync())
-        {
-            rows.Add(new Ending(reader.GetString(0), reader.GetString(1), reader.GetFieldValue<string[]>(2), reader.GetFieldValue<string[]>(3)));
-        }
-
+        var rows = await SessionEnding.Read(fixture.ConnectionString, ids);
         Assert.Equal(ids.Length, rows.Count);
         return rows;
     }

@@ -123,28 +123,5 @@ public sealed class ExpirySweepTests(SessionClusterFixture fixture)
         return [.. statistics.Select(s => s.GrainId).Where(grains.Contains)];
     }
 
-    private sealed record Ending(string SessionId, string Status, string[] Events, string[] Webhooks);
-
-    // Each session's projected status, its event types in order and its webhook types in order,
-    // read straight from the tables.
-    private async Task<List<Ending>> Endings(string[] ids)
-    {
-        await using var db = NpgsqlDataSource.Create(fixture.ConnectionString);
-        await using var command = db.CreateCommand("""
-            SELECT s.session_id, s.status,
-                   (SELECT array_agg(e.type ORDER BY e.version) FROM session_events e WHERE e.stream_id = s.session_id),
-                   coalesce((SELECT array_agg(w.type ORDER BY w.sequence) FROM webhook_deliveries w WHERE w.session_id = s.session_id), '{}')
-            FROM sessions s
-            WHERE s.session_id = ANY($1)
-            """);
-        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = ids });
-        await using var reader = await command.ExecuteReaderAsync();
-        var rows = new List<Ending>();
-        while (await reader.ReadAsync())
-        {
-            rows.Add(new Ending(reader.GetString(0), reader.GetString(1), reader.GetFieldValue<string[]>(2), reader.GetFieldValue<string[]>(3)));
-        }
-
-        return rows;
-    }
+    private Task<List<SessionEnding>> Endings(string[] ids) => SessionEnding.Read(fixture.ConnectionString, ids);
 }
