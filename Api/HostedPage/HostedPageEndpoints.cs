@@ -19,6 +19,12 @@ namespace PaySessions.Api.HostedPage;
 /// </summary>
 public static class HostedPageEndpoints
 {
+    /// <summary>
+    /// Marks the page a provider sends the customer back to (<see cref="AfterPaymentPath"/>); the
+    /// waiting page reloads the same address, so the mark stays until the outcome is known.
+    /// </summary>
+    public const string AfterPaymentQuery = "after";
+
     /// <summary>Longest payment method id a form may name (catalogue ids are short).</summary>
     private const int MaxMethodLength = 100;
 
@@ -40,10 +46,24 @@ public static class HostedPageEndpoints
             return await NotFound(http);
         }
 
+        // Right after a payment the customer of a Xendit-style session goes back to the shop:
+        // 303 to its success_return_url once the session is completed (https, checked at create).
+        // Any later visit shows the final page, with that address as a link.
+        if (session.Status == SessionStatus.Completed
+            && http.Request.Query[AfterPaymentQuery] == "payment"
+            && session.Xendit?.SuccessReturnUrl is { } success
+            && Uri.TryCreate(success, UriKind.Absolute, out var shop) && shop.Scheme == Uri.UriSchemeHttps)
+        {
+            return PageResponses.SeeOther(http, shop.AbsoluteUri);
+        }
+
         var now = clock.GetUtcNow();
         var state = PageViews.StateOf(session, now);
         return await PageOf(http, grains, antiforgery, session, state, now, options.Value, StatusCodes.Status200OK);
     }
+
+    /// <summary>Where a provider sends the customer back after a payment: the page, marked as just after it.</summary>
+    public static string AfterPaymentPath(string sessionId) => $"{PagePath(sessionId)}?{AfterPaymentQuery}=payment";
 
     public static async Task<IResult> Choose(
         [FromRoute(Name = "session_id")] string sessionId, HttpContext http, IGrainFactory grains, TimeProvider clock, IAntiforgery antiforgery, IOptions<HostedPageOptions> options)

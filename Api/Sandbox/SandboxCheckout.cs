@@ -101,8 +101,9 @@ public sealed class DecideSandboxCheckoutHandler(IGrainFactory grains) : IReques
             && await grains.GetGrain<ISandboxPaymentGrain>(request.Reference).GetPayment() is { } payment)
         {
             // Like a real provider, the sandbox sends the customer back: to the hosted payment
-            // page, which shows the outcome (or waits for it) in the session's own words.
-            return new SeeOtherResult("/pay/" + payment.SessionId);
+            // page, which shows the outcome (or waits for it) in the session's own words, and
+            // sends a completed Xendit-style session on to its success_return_url.
+            return new SeeOtherResult(HostedPage.HostedPageEndpoints.AfterPaymentPath(payment.SessionId));
         }
 
         return decision switch

@@ -63,7 +63,7 @@ public sealed class HostedPageBrowserTests(HostedPageFixture fixture, HostedPage
         await page.GetByRole(AriaRole.Button, new() { Name = "Pay with Sandbox card" }).ClickAsync();
         await page.WaitForURLAsync(url => url.Contains("/sandbox/checkout/", StringComparison.Ordinal));
         await page.Locator("#approve").ClickAsync();
-        await page.WaitForURLAsync(Url($"/pay/{id}"));
+        await page.WaitForURLAsync(Url($"/pay/{id}?after=payment"));
         await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("Payment received");
         await Audit(page, "completed");
 
@@ -84,7 +84,7 @@ public sealed class HostedPageBrowserTests(HostedPageFixture fixture, HostedPage
         await page.GotoAsync(Url($"/pay/{id}"));
         await page.GetByRole(AriaRole.Button, new() { Name = "Pay with Sandbox wallet" }).ClickAsync();
         await page.Locator("#approve").ClickAsync();
-        await page.WaitForURLAsync(Url($"/pay/{id}"));
+        await page.WaitForURLAsync(Url($"/pay/{id}?after=payment"));
 
         await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("Payment received");
         Assert.Equal(SessionStatus.Completed, (await fixture.Snapshot(id))!.Status);

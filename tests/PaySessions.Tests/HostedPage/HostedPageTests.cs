@@ -212,7 +212,7 @@ public sealed class HostedPageTests(HostedPageFixture fixture)
         Assert.Contains("Waiting for confirmation", waiting, StringComparison.Ordinal);
         Assert.Contains($"<meta http-equiv=\"refresh\" content=\"{HostedPageFixture.WaitingRefreshSeconds}\" />", waiting, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.SeeOther, approved.StatusCode);
-        Assert.Equal($"/pay/{id}", landing);
+        Assert.Equal($"/pay/{id}?after=payment", landing);
         Assert.Equal(HttpStatusCode.OK, final.StatusCode);
         Assert.Contains("Payment received", html, StringComparison.Ordinal);
         Assert.Contains("$100.00", html, StringComparison.Ordinal);
@@ -310,6 +310,46 @@ public sealed class HostedPageTests(HostedPageFixture fixture)
 
         Assert.Contains("Save a payment method", html, StringComparison.Ordinal);
         Assert.DoesNotContain("class=\"amount\"", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Right_after_a_completed_payment_a_xendit_customer_is_sent_to_the_success_return_url_and_later_visits_show_the_final_page()
+    {
+        var id = await XenditSession(SessionType.Pay, locale: "en");
+        using var browser = fixture.Browser();
+        var token = HostedPageFixture.TokenOf(await browser.GetStringAsync(new Uri($"/pay/{id}", UriKind.Relative)));
+        var checkout = (await Choose(browser, id, "sandbox_card", token)).Headers.Location!;
+        var approved = await browser.PostAsync(new Uri(checkout + "/approve"), null);
+        var landing = approved.Headers.Location!.ToString();
+        await Eventually.Read(() => fixture.Snapshot(id), s => s?.Status == SessionStatus.Completed, TimeSpan.FromSeconds(30));
+
+        var back = await browser.GetAsync(new Uri(landing, UriKind.Relative));
+        var later = await browser.GetAsync(new Uri($"/pay/{id}", UriKind.Relative));
+        var html = await later.Content.ReadAsStringAsync();
+
+        Assert.Equal($"/pay/{id}?after=payment", landing);
+        Assert.Equal(HttpStatusCode.SeeOther, back.StatusCode);
+        Assert.Equal("https://shop.example/done", back.Headers.Location!.ToString());
+        Assert.Equal("no-store", back.Headers.CacheControl!.ToString());
+        Assert.Equal(HttpStatusCode.OK, later.StatusCode);
+        Assert.Contains("Payment received", html, StringComparison.Ordinal);
+        Assert.Contains("href=\"https://shop.example/done\"", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task After_a_payment_a_payviox_session_without_a_return_url_shows_its_final_page()
+    {
+        var id = await fixture.NewSession();
+        using var browser = fixture.Browser();
+        var token = HostedPageFixture.TokenOf(await browser.GetStringAsync(new Uri($"/pay/{id}", UriKind.Relative)));
+        var checkout = (await Choose(browser, id, "sandbox_card", token)).Headers.Location!;
+        await browser.PostAsync(new Uri(checkout + "/approve"), null);
+        await Eventually.Read(() => fixture.Snapshot(id), s => s?.Status == SessionStatus.Completed, TimeSpan.FromSeconds(30));
+
+        var back = await browser.GetAsync(new Uri($"/pay/{id}?after=payment", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.OK, back.StatusCode);
+        Assert.Contains("Payment received", await back.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     [Fact]
