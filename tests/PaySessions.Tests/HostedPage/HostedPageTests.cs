@@ -317,11 +317,7 @@ public sealed class HostedPageTests(HostedPageFixture fixture)
     {
         var id = await XenditSession(SessionType.Pay, locale: "en");
         using var browser = fixture.Browser();
-        var token = HostedPageFixture.TokenOf(await browser.GetStringAsync(new Uri($"/pay/{id}", UriKind.Relative)));
-        var checkout = (await Choose(browser, id, "sandbox_card", token)).Headers.Location!;
-        var approved = await browser.PostAsync(new Uri(checkout + "/approve"), null);
-        var landing = approved.Headers.Location!.ToString();
-        await Eventually.Read(() => fixture.Snapshot(id), s => s?.Status == SessionStatus.Completed, TimeSpan.FromSeconds(30));
+        var landing = await PaidWithTheSandboxCard(browser, id);
 
         var back = await browser.GetAsync(new Uri(landing, UriKind.Relative));
         var later = await browser.GetAsync(new Uri($"/pay/{id}", UriKind.Relative));
@@ -341,10 +337,7 @@ public sealed class HostedPageTests(HostedPageFixture fixture)
     {
         var id = await fixture.NewSession();
         using var browser = fixture.Browser();
-        var token = HostedPageFixture.TokenOf(await browser.GetStringAsync(new Uri($"/pay/{id}", UriKind.Relative)));
-        var checkout = (await Choose(browser, id, "sandbox_card", token)).Headers.Location!;
-        await browser.PostAsync(new Uri(checkout + "/approve"), null);
-        await Eventually.Read(() => fixture.Snapshot(id), s => s?.Status == SessionStatus.Completed, TimeSpan.FromSeconds(30));
+        await PaidWithTheSandboxCard(browser, id);
 
         var back = await browser.GetAsync(new Uri($"/pay/{id}?after=payment", UriKind.Relative));
 
@@ -379,6 +372,17 @@ public sealed class HostedPageTests(HostedPageFixture fixture)
             TimeSpan.FromSeconds(15));
 
         Assert.DoesNotContain("<form", html, StringComparison.Ordinal);
+    }
+
+    // Chooses the sandbox card on the page, approves at the sandbox, waits until the session is
+    // completed, and gives where the sandbox sent the customer back to.
+    private async Task<string> PaidWithTheSandboxCard(HttpClient browser, string id)
+    {
+        var token = HostedPageFixture.TokenOf(await browser.GetStringAsync(new Uri($"/pay/{id}", UriKind.Relative)));
+        var checkout = (await Choose(browser, id, "sandbox_card", token)).Headers.Location!;
+        var approved = await browser.PostAsync(new Uri(checkout + "/approve"), null);
+        await Eventually.Read(() => fixture.Snapshot(id), s => s?.Status == SessionStatus.Completed, TimeSpan.FromSeconds(30));
+        return approved.Headers.Location!.ToString();
     }
 
     // A Xendit-style session made through the grain, as the dialect's create records it.
