@@ -328,12 +328,11 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable, IDisposa
             }
         }
 
-        await Task.WhenAll(chunks.Select(c => c.Result));
+        var written = await Task.WhenAll(chunks.Select(c => c.Result));
         var expired = new List<string>(decided.Count);
         var refused = new List<string>();
-        foreach (var chunk in chunks)
+        foreach (var (chunk, appended) in chunks.Zip(written))
         {
-            var appended = await chunk.Result;
             foreach (var expiry in chunk.Expiries)
             {
                 (appended.Contains(expiry.SessionId) ? expired : refused).Add(expiry.SessionId);
