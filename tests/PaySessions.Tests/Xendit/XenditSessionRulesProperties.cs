@@ -74,7 +74,8 @@ public sealed class XenditSessionRulesProperties
         from count in Gen.Frequency((4, Gen.Choose(0, 3)), (1, Gen.Constant(XenditSessionRules.MaxMetadataKeys)))
         from values in Gen.ArrayOf(Text(0, XenditSessionRules.MaxMetadataValueLength), count)
         from keys in Gen.ArrayOf(Text(1, XenditSessionRules.MaxMetadataKeyLength - 3), count)
-        select (IReadOnlyList<KeyValuePair<string, string>>)keys.Select((k, i) => new KeyValuePair<string, string>($"{i}{k}"[..Math.Min(XenditSessionRules.MaxMetadataKeyLength, $"{i}{k}".Length)], values[i])).ToList();
+        // A two-digit index first keeps the keys distinct: "1"+"1-" and "11"+"-" would collide.
+        select (IReadOnlyList<KeyValuePair<string, string>>)keys.Select((k, i) => new KeyValuePair<string, string>($"{i:D2}{k}", values[i])).ToList();
 
     private static readonly Gen<string> UrlGen = Gen.Elements("https://example.com/item", "https://shop.example.co.id/a/b?x=1", "http://example.com/plain");
 
