@@ -28,4 +28,12 @@ public sealed record Completed : PaymentSessionEvent
     /// </summary>
     [Id(4)]
     public string? PaymentTokenId { get; init; }
+
+    /// <summary>
+    /// What the payment cost the business, in minor units of the session's currency: computed once,
+    /// when the payment completed, from the method's fee schedule of that moment, so later schedule
+    /// changes never move it. Absent in older rows, for SAVE sessions and where no schedule applied.
+    /// </summary>
+    [Id(5)]
+    public long? Fees { get; init; }
 }
