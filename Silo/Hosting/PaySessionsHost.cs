@@ -35,6 +35,7 @@ public static class PaySessionsHost
         }
 
         builder.Services.AddPaySessionsApi(builder.Configuration);
+        builder.Services.AddSharedKeyRing();
         builder.Services.AddHealthChecks()
             .AddCheck<PostgresHealthCheck>("postgres", tags: ["ready"])
             .AddCheck<SiloHealthCheck>("silo", tags: ["ready"]);
