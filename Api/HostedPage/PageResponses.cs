@@ -18,14 +18,21 @@ public static class PageResponses
     public const string ContentSecurityPolicy =
         "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; frame-ancestors 'none'";
 
-    public static async Task<IResult> Page(HttpContext http, PageView view, int status)
+    public static Task<IResult> Page(HttpContext http, PageView view, int status) =>
+        Render<PayPage>(http, new Dictionary<string, object?> { [nameof(PayPage.View)] = view }, status);
+
+    /// <summary>
+    /// Any page of ours (the hosted page, the sandbox checkout) rendered with the page's headers:
+    /// they share the stylesheet and the rules on script, framing and caching.
+    /// </summary>
+    public static async Task<IResult> Render<TComponent>(HttpContext http, IDictionary<string, object?> parameters, int status)
+        where TComponent : IComponent
     {
         var loggers = http.RequestServices.GetService(typeof(ILoggerFactory)) as ILoggerFactory ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance;
         await using var renderer = new HtmlRenderer(http.RequestServices, loggers);
         var html = await renderer.Dispatcher.InvokeAsync(async () =>
         {
-            var output = await renderer.RenderComponentAsync<PayPage>(
-                ParameterView.FromDictionary(new Dictionary<string, object?> { [nameof(PayPage.View)] = view }));
+            var output = await renderer.RenderComponentAsync<TComponent>(ParameterView.FromDictionary(parameters));
             return output.ToHtmlString();
         });
         ApplyHeaders(http.Response);

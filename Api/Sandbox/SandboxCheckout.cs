@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net;
 using MediatR;
 using Microsoft.AspNetCore.Http;
 using PaySessions.Grains.Money;
@@ -30,18 +29,9 @@ public static class SandboxCheckoutEndpoints
         reference.Length == 28 && reference.StartsWith("sbx_", StringComparison.Ordinal)
         && !reference.AsSpan(4).ContainsAnyExcept(LowerHex);
 
-    internal static IResult Page(string title, string body, int status = StatusCodes.Status200OK) =>
-        TypedResults.Content(
-            $"""
-            <!doctype html>
-            <html lang="en">
-            <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{WebUtility.HtmlEncode(title)}</title>
-            <style>body{"{"}font-family:system-ui,sans-serif;max-width:28rem;margin:3rem auto;padding:0 1rem{"}"}button{"{"}font-size:1rem;padding:.6rem 1.2rem;margin-right:.5rem{"}"}</style></head>
-            <body><p><strong>PaySessions sandbox</strong> (test mode: no real money moves)</p>{body}</body>
-            </html>
-            """,
-            "text/html; charset=utf-8",
-            statusCode: status);
+    internal static IResult Page(SandboxCheckoutView view, int status = StatusCodes.Status200OK) => new SandboxPageResult(view, status);
+
+    internal static IResult Unknown() => Page(new SandboxCheckoutView("Not found", "Unknown payment"), StatusCodes.Status404NotFound);
 
     internal static string Amount(long minor, string currency)
     {
@@ -62,29 +52,14 @@ public sealed class ShowSandboxCheckoutHandler(IGrainFactory grains) : IRequestH
             : null;
         if (payment is null)
         {
-            return SandboxCheckoutEndpoints.Page("Not found", "<h1>Unknown payment</h1>", StatusCodes.Status404NotFound);
+            return SandboxCheckoutEndpoints.Unknown();
         }
 
-        var reference = WebUtility.HtmlEncode(payment.Reference);
-        var description = payment.Description is null ? "" : $"<p>{WebUtility.HtmlEncode(payment.Description)}</p>";
-        var actions = payment.Status == "pending"
-            ? $"""
-              <form method="post" action="/sandbox/checkout/{reference}/approve" style="display:inline"><button type="submit" id="approve">Approve</button></form>
-              <form method="post" action="/sandbox/checkout/{reference}/decline" style="display:inline"><button type="submit" id="decline">Decline</button></form>
-              """
-            : $"<p id=\"status\">This payment was {WebUtility.HtmlEncode(payment.Status)}.</p>";
         // A SAVE session's attempt charges nothing: the customer agrees to save the method.
         var heading = payment.SavesPaymentMethod
             ? "Save this payment method (nothing is charged)"
             : "Pay " + SandboxCheckoutEndpoints.Amount(payment.Amount, payment.Currency);
-        return SandboxCheckoutEndpoints.Page(
-            "Sandbox checkout",
-            $"""
-            <h1>{WebUtility.HtmlEncode(heading)}</h1>
-            {description}
-            <p>Method: {WebUtility.HtmlEncode(payment.PaymentMethodId)} · Reference: <code>{reference}</code></p>
-            {actions}
-            """);
+        return SandboxCheckoutEndpoints.Page(new SandboxCheckoutView("Sandbox checkout", heading) { Description = payment.Description, Payment = payment });
     }
 }
 
@@ -108,10 +83,12 @@ public sealed class DecideSandboxCheckoutHandler(IGrainFactory grains) : IReques
 
         return decision switch
         {
-            SandboxDecision.AlreadyDecided => SandboxCheckoutEndpoints.Page("Already decided", "<h1 id=\"result\">This payment was already decided</h1>", StatusCodes.Status409Conflict),
+            SandboxDecision.AlreadyDecided => SandboxCheckoutEndpoints.Page(
+                new SandboxCheckoutView("Already decided", "This payment was already decided") { HeadingId = "result" }, StatusCodes.Status409Conflict),
             SandboxDecision.WebhookNotDelivered => SandboxCheckoutEndpoints.Page(
-                "Not delivered", "<h1 id=\"result\">Recorded, but the shop was not told yet</h1><p>Press the same button again to resend.</p>", StatusCodes.Status502BadGateway),
-            _ => SandboxCheckoutEndpoints.Page("Not found", "<h1>Unknown payment</h1>", StatusCodes.Status404NotFound),
+                new SandboxCheckoutView("Not delivered", "Recorded, but the shop was not told yet") { HeadingId = "result", Message = "Press the same button again to resend." },
+                StatusCodes.Status502BadGateway),
+            _ => SandboxCheckoutEndpoints.Unknown(),
         };
     }
 }
@@ -125,4 +102,28 @@ internal sealed class SeeOtherResult(string location) : IResult
         httpContext.Response.Headers.Location = location;
         return Task.CompletedTask;
     }
+}
+
+/// <summary>A sandbox page, rendered when the answer is written (in the hosted page's look and headers).</summary>
+internal sealed class SandboxPageResult(SandboxCheckoutView view, int status) : IResult
+{
+    public async Task ExecuteAsync(HttpContext httpContext)
+    {
+        var page = await HostedPage.PageResponses.Render<SandboxCheckoutPage>(
+            httpContext, new Dictionary<string, object?> { [nameof(SandboxCheckoutPage.View)] = view }, status);
+        await page.ExecuteAsync(httpContext);
+    }
+}
+
+/// <summary>What the sandbox checkout shows; <see cref="Payment"/> is null on its outcome and error pages.</summary>
+public sealed record SandboxCheckoutView(string Title, string Heading)
+{
+    /// <summary>The heading's id: <c>result</c> on outcome pages, which tests and scripts look for.</summary>
+    public string? HeadingId { get; init; }
+
+    public string? Description { get; init; }
+
+    public string? Message { get; init; }
+
+    public SandboxPayment? Payment { get; init; }
 }

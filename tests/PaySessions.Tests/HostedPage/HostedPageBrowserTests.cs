@@ -1,6 +1,7 @@
 using Deque.AxeCore.Commons;
 using Deque.AxeCore.Playwright;
 using Microsoft.Playwright;
+using PaySessions.Grains.Merchants;
 using PaySessions.Grains.Sessions;
 using PaySessions.Tests.Infrastructure;
 
@@ -72,6 +73,44 @@ public sealed class HostedPageBrowserTests(HostedPageFixture fixture, HostedPage
             d => d.Any(x => x.Body.Contains(id, StringComparison.Ordinal) && x.Body.Contains("completed", StringComparison.Ordinal)),
             TimeSpan.FromSeconds(30));
         Assert.Contains(deliveries, x => x.Body.Contains(id, StringComparison.Ordinal) && x.AnsweredWith == 200);
+    }
+
+    [Fact]
+    public async Task A_customer_saves_a_payment_method_for_a_xendit_save_session_and_is_sent_back_to_the_shop()
+    {
+        var keys = await fixture.Api.NewBusiness("Insurance Shop");
+        var business = fixture.Api.Host.Grains.GetGrain<IBusinessGrain>(keys.BusinessId);
+        Assert.True((await business.EnableMethods(["sandbox_card"])).Accepted);
+        Assert.True((await business.ConfigureWebhook(fixture.Merchant.Url)).Accepted);
+        Assert.True((await business.RotateCallbackToken()).Accepted);
+        var id = await XenditTestSessions.Create(fixture.Api, keys.SecretKey, SessionType.Save);
+        await using var context = await NewContext(javaScript: true);
+        var page = await context.NewPageAsync();
+        // The seed's success_return_url is the shop's, off this machine: the browser's request for
+        // it is answered here, so the test sees where the customer was sent.
+        await page.RouteAsync("https://yourcompany.com/**", route => route.FulfillAsync(new RouteFulfillOptions { Status = 200, ContentType = "text/html", Body = "<!doctype html><title>Shop</title><h1>Back at the shop</h1>" }));
+
+        await page.GotoAsync(Url($"/pay/{id}"));
+        await Assertions.Expect(page.Locator("#total")).ToHaveTextAsync("Save a payment method");
+        await Audit(page, "save-open");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save Sandbox card" }).ClickAsync();
+        await page.WaitForURLAsync(url => url.Contains("/sandbox/checkout/", StringComparison.Ordinal));
+        await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("Save this payment method (nothing is charged)");
+        await Audit(page, "sandbox-checkout");
+        await page.Locator("#approve").ClickAsync();
+        await page.WaitForURLAsync("https://yourcompany.com/success/example_item=my_item");
+
+        var saved = (await fixture.Snapshot(id))!;
+        Assert.Equal(SessionStatus.Completed, saved.Status);
+        var token = saved.Payment!.PaymentTokenId!;
+        Assert.StartsWith("ptkn-", token, StringComparison.Ordinal);
+        await page.GotoAsync(Url($"/pay/{id}"));
+        await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("Payment method saved");
+        await Audit(page, "saved");
+        var deliveries = await fixture.Merchant.WaitFor(
+            d => d.Any(x => x.Body.Contains(id, StringComparison.Ordinal) && x.Body.Contains("payment_session.completed", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(30));
+        Assert.Contains(deliveries, x => x.Body.Contains(token, StringComparison.Ordinal) && x.AnsweredWith == 200);
     }
 
     [Fact]
