@@ -124,6 +124,9 @@ public sealed record ApiKeyForms(bool Basic, bool SecretOnly)
 {
     public static ApiKeyForms BearerAnyKey { get; } = new(Basic: false, SecretOnly: false);
 
+    /// <summary>Payviox's secret-key-only routes (<c>GET /payment/{session_id}</c>): Bearer with the secret key.</summary>
+    public static ApiKeyForms BearerSecret { get; } = new(Basic: false, SecretOnly: true);
+
     /// <summary>What a Xendit merchant sends: Basic (<c>-u sk_…:</c>) or Bearer, with the secret key.</summary>
     public static ApiKeyForms BasicOrBearerSecret { get; } = new(Basic: true, SecretOnly: true);
 }
