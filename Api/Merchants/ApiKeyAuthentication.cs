@@ -45,7 +45,7 @@ public sealed class ApiKeyAuthenticationHandler(
         var forms = Context.GetEndpoint()?.Metadata.GetMetadata<ApiKeyForms>() ?? ApiKeyForms.BearerAnyKey;
         var key = PresentedKey.From(header, forms.Basic);
 
-        // A route group for secret keys only (the Xendit dialect's) refuses a public key like any
+        // A route group for secret keys only (the Xendit dialect's, Payviox's /payment) refuses a public key like any
         // other bad key, before it costs a lookup; it is a real key, so it is neither counted as a
         // guess nor dropped from the recently valid ones.
         if (key is not null && forms.SecretOnly && key.Kind != ApiKeyKind.Secret)
