@@ -103,6 +103,9 @@ public static class ApiSetup
         sessions.MapGet("/{id}/webhooks", GetSessionWebhooksEndpoint.Handle).WithName("GetSessionWebhooks");
         sessions.MapPost("/{id}/pay", PaySessionEndpoint.Handle).AddEndpointFilter<JsonRequestBody>().WithName("PaySession");
 
+        var payments = endpoints.MapPaymentGroup();
+        payments.MapGet("/{session_id}", GetPaymentEndpoint.Handle).WithName("GetPayment");
+
         var xendit = endpoints.MapXenditSessionGroup();
         xendit.MapPost("", CreateXenditSessionEndpoint.Handle).AddEndpointFilter<JsonRequestBody>().WithName("CreateXenditSession");
 

@@ -18,6 +18,12 @@ public sealed record NewSession(CreateSession Session, string? PaymentMethodId =
     /// command to create (e.g. with the customer's id) or a refusal of its own; null: nothing to do.
     /// </summary>
     public SessionPreparation? Prepare { get; init; }
+
+    /// <summary>
+    /// The payer's browser, recorded on a direct redirect's attempt (with the session's end-user
+    /// address); null when the caller is not the payer's browser (a merchant's server).
+    /// </summary>
+    public string? PayerUserAgent { get; init; }
 }
 
 /// <summary>See <see cref="NewSession.Prepare"/>.</summary>
@@ -141,7 +147,7 @@ public sealed class SessionCreator(IGrainFactory grains)
         InitiatePaymentResult? payment = null;
         if (method is { Kind: PaymentMethodKind.Redirect })
         {
-            var initiated = await grains.InitiatePayment(sessionId, new InitiatePayment(method.Id, command.ClientIp));
+            var initiated = await grains.InitiatePayment(sessionId, new InitiatePayment(method.Id, command.ClientIp, request.PayerUserAgent));
             if (initiated.Outcome is InitiatePaymentOutcome.Initiated or InitiatePaymentOutcome.ProviderError)
             {
                 payment = initiated;

@@ -87,7 +87,7 @@ public static class HostedPageEndpoints
         }
 
         var payerIp = http.Connection.RemoteIpAddress is { } remote ? ClientAddress.Normalize(remote) : null;
-        var result = await grains.InitiatePayment(sessionId, new InitiatePayment(methodId, payerIp));
+        var result = await grains.InitiatePayment(sessionId, new InitiatePayment(methodId, payerIp, ClientAddress.UserAgentOf(http)));
         var now = clock.GetUtcNow();
         switch (result.Outcome)
         {

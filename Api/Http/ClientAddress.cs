@@ -1,11 +1,19 @@
 using System.Net;
 using System.Net.Sockets;
+using Microsoft.AspNetCore.Http;
+using PaySessions.Grains.Sessions;
 
 namespace PaySessions.Api.Http;
 
 /// <summary>IP address text as it is stored and rate-limited: canonical, IPv4-mapped IPv6 as IPv4.</summary>
 public static class ClientAddress
 {
+    /// <summary>
+    /// The browser's <c>User-Agent</c> as it is recorded for a payment (bounded and cleaned by
+    /// <see cref="PayerFacts.UserAgent"/>); null when there is none. Personal data: never logged.
+    /// </summary>
+    public static string? UserAgentOf(HttpContext http) => PayerFacts.UserAgent(http.Request.Headers.UserAgent.ToString());
+
     public static string Normalize(IPAddress address) =>
         (address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address).ToString();
 

@@ -45,7 +45,7 @@ public sealed class ApiKeyAuthenticationHandler(
         var forms = Context.GetEndpoint()?.Metadata.GetMetadata<ApiKeyForms>() ?? ApiKeyForms.BearerAnyKey;
         var key = PresentedKey.From(header, forms.Basic);
 
-        // A route group for secret keys only (the Xendit dialect's) refuses a public key like any
+        // A route group for secret keys only (the Xendit dialect's, Payviox's /payment) refuses a public key like any
         // other bad key, before it costs a lookup; it is a real key, so it is neither counted as a
         // guess nor dropped from the recently valid ones.
         if (key is not null && forms.SecretOnly && key.Kind != ApiKeyKind.Secret)
@@ -123,6 +123,9 @@ public sealed class ApiKeyAuthenticationHandler(
 public sealed record ApiKeyForms(bool Basic, bool SecretOnly)
 {
     public static ApiKeyForms BearerAnyKey { get; } = new(Basic: false, SecretOnly: false);
+
+    /// <summary>Payviox's secret-key-only routes (<c>GET /payment/{session_id}</c>): Bearer with the secret key.</summary>
+    public static ApiKeyForms BearerSecret { get; } = new(Basic: false, SecretOnly: true);
 
     /// <summary>What a Xendit merchant sends: Basic (<c>-u sk_…:</c>) or Bearer, with the secret key.</summary>
     public static ApiKeyForms BasicOrBearerSecret { get; } = new(Basic: true, SecretOnly: true);

@@ -13,12 +13,13 @@ public static class CreateSessionEndpoint
     public static Task<IResult> Handle(HttpContext http, IMediator mediator)
     {
         var address = http.Connection.RemoteIpAddress is { } remote ? ClientAddress.Normalize(remote) : null;
-        return mediator.Send(new CreatePayvioxSession(Merchant.From(http.User), JsonRequestBody.Get(http), address), http.RequestAborted);
+        return mediator.Send(
+            new CreatePayvioxSession(Merchant.From(http.User), JsonRequestBody.Get(http), address, ClientAddress.UserAgentOf(http)), http.RequestAborted);
     }
 }
 
-/// <summary>The parsed body, who sent it, and from which address (after trusted proxies).</summary>
-public sealed record CreatePayvioxSession(Merchant Merchant, JsonElement Body, string? RequestAddress) : IRequest<IResult>;
+/// <summary>The parsed body, who sent it, from which address (after trusted proxies) and with which user agent.</summary>
+public sealed record CreatePayvioxSession(Merchant Merchant, JsonElement Body, string? RequestAddress, string? UserAgent = null) : IRequest<IResult>;
 
 /// <summary>
 /// The Payviox dialect of the one create path: its rules parse the body into the neutral command
@@ -37,7 +38,11 @@ public sealed class CreatePayvioxSessionHandler(SessionCreator creator) : IReque
             return ApiErrors.Validation(errors);
         }
 
-        var outcome = await creator.Create(new NewSession(command, paymentMethodId), cancellationToken);
+        // A direct redirect is the payer's attempt: with a public key the browser is the payer (its
+        // address is the session's, its user agent is recorded); with a secret key the caller is
+        // the merchant's server, so only the `ip` it gave is the payer's and no user agent is.
+        var payerUserAgent = request.Merchant.HasSecretKey ? null : request.UserAgent;
+        var outcome = await creator.Create(new NewSession(command, paymentMethodId) { PayerUserAgent = payerUserAgent }, cancellationToken);
         return outcome switch
         {
             CreateOutcome.Created { Payment: { } payment } created => PaymentAnswers.For(created.Session.SessionId, payment, StatusCodes.Status201Created),

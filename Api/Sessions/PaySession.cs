@@ -10,18 +10,21 @@ namespace PaySessions.Api.Sessions;
 /// <summary>
 /// <c>POST /session/{id}/pay</c> with <c>{"paymentMethodId": …}</c>: starts a payment (either key of
 /// the owner; the hosted page uses the same path). With a public key the payer's address is the
-/// request's; with a secret key the merchant's server may pass it as <c>ip</c>.
+/// request's; with a secret key the merchant's server may pass it as <c>ip</c>. The payer's address
+/// and, from a browser (public key), its user agent are recorded on the attempt; a secret-key call
+/// comes from the merchant's server, whose user agent says nothing about the payer.
 /// </summary>
 public static class PaySessionEndpoint
 {
     public static Task<IResult> Handle(string id, HttpContext http, IMediator mediator)
     {
         var address = http.Connection.RemoteIpAddress is { } remote ? ClientAddress.Normalize(remote) : null;
-        return mediator.Send(new PaySession(Merchant.From(http.User), id, JsonRequestBody.Get(http), address), http.RequestAborted);
+        return mediator.Send(
+            new PaySession(Merchant.From(http.User), id, JsonRequestBody.Get(http), address, ClientAddress.UserAgentOf(http)), http.RequestAborted);
     }
 }
 
-public sealed record PaySession(Merchant Merchant, string SessionId, JsonElement Body, string? RequestAddress) : IOwnedSessionRequest
+public sealed record PaySession(Merchant Merchant, string SessionId, JsonElement Body, string? RequestAddress, string? UserAgent = null) : IOwnedSessionRequest
 {
     public bool PublicKeyAllowed => true;
 }
@@ -36,7 +39,8 @@ public sealed class PaySessionHandler(IGrainFactory grains) : IRequestHandler<Pa
             return ApiErrors.Validation(errors);
         }
 
-        var result = await grains.InitiatePayment(request.SessionId, new InitiatePayment(methodId, payerIp));
+        var userAgent = request.Merchant.HasSecretKey ? null : request.UserAgent;
+        var result = await grains.InitiatePayment(request.SessionId, new InitiatePayment(methodId, payerIp, userAgent));
         return PaymentAnswers.For(request.SessionId, result, StatusCodes.Status200OK);
     }
 }

@@ -52,6 +52,10 @@ public interface IPaymentSessionGrain : IGrainWithStringKey
     [Alias("GetWebhookDeliveries")]
     Task<IReadOnlyList<WebhookDelivery>> GetWebhookDeliveries();
 
+    /// <summary>The session's payment (status, payer, provider's details), or null when the session does not exist.</summary>
+    [Alias("GetPaymentDetails")]
+    Task<SessionPaymentDetails?> GetPaymentDetails();
+
     /// <summary>The methods the customer can pay this session with.</summary>
     [Alias("GetPaymentMethods")]
     Task<IReadOnlyList<AvailablePaymentMethod>> GetPaymentMethods();

@@ -6,7 +6,8 @@ namespace PaySessions.Grains.Sessions;
 [Alias("PaySessions.InitiatePayment")]
 public sealed record InitiatePayment(
     [property: Id(0)] string PaymentMethodId,
-    [property: Id(1)] string? PayerIp);
+    [property: Id(1)] string? PayerIp,
+    [property: Id(8)] string? PayerUserAgent = null);
 
 public enum InitiatePaymentOutcome
 {
@@ -66,7 +67,10 @@ public sealed record AttemptReservation(
     [property: Id(9)] string AttemptKey = "",
     [property: Id(10)] SessionType SessionType = SessionType.Pay);
 
-/// <summary>The provider accepted the reserved attempt: its reference and where to send the customer.</summary>
+/// <summary>
+/// The provider accepted the reserved attempt: its reference and where to send the customer, with
+/// the payer's facts the initiation was asked with (recorded on PaymentInitiated).
+/// </summary>
 [Immutable]
 [GenerateSerializer]
 [Alias("PaySessions.StartedAttempt")]
@@ -76,7 +80,9 @@ public sealed record StartedAttempt(
     [property: Id(2)] string PaymentMethodId,
     [property: Id(3)] string Provider,
     [property: Id(4)] string Reference,
-    [property: Id(5)] string? RedirectUrl);
+    [property: Id(5)] string? RedirectUrl,
+    [property: Id(8)] string? PayerIp = null,
+    [property: Id(9)] string? PayerUserAgent = null);
 
 /// <summary>
 /// What a provider's webhook said about one attempt, after its signature was checked. A success
@@ -84,7 +90,9 @@ public sealed record StartedAttempt(
 /// the session completes only when both equal what the attempt asked for. A success without them
 /// is treated as a mismatch: unverified money never completes a session. A SAVE session moves no
 /// money: it completes with the <paramref name="PaymentTokenId"/> the provider saved, and any money
-/// reported for it is a mismatch.
+/// reported for it is a mismatch. <paramref name="CustomerDetails"/> and <paramref name="PaymentDetails"/>
+/// are what the provider said about the payer and the means of payment, already checked (a
+/// malformed block arrives as null); a completion records them.
 /// </summary>
 [Immutable]
 [GenerateSerializer]
@@ -97,7 +105,9 @@ public sealed record ProviderPaymentReport(
     [property: Id(4)] string? Reason,
     [property: Id(5)] long? Amount,
     [property: Id(6)] string? Currency,
-    [property: Id(7)] string? PaymentTokenId = null);
+    [property: Id(7)] string? PaymentTokenId = null,
+    [property: Id(8)] ProviderCustomerDetails? CustomerDetails = null,
+    [property: Id(9)] ProviderPaymentDetails? PaymentDetails = null);
 
 public enum PaymentReportOutcome
 {

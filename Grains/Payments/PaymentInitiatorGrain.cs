@@ -40,7 +40,8 @@ public sealed partial class PaymentInitiatorGrain(
             }
 
             var result = await session.RecordAttempt(new StartedAttempt(
-                reservation.Lease, reservation.Attempt, reservation.PaymentMethodId, reservation.Provider, started.Reference!, started.RedirectUrl));
+                reservation.Lease, reservation.Attempt, reservation.PaymentMethodId, reservation.Provider, started.Reference!, started.RedirectUrl,
+                command.PayerIp, command.PayerUserAgent));
             recorded = true;
             return result;
         }

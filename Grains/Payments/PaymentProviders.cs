@@ -131,6 +131,15 @@ public sealed record ProviderInitiation(string? Reference, string? RedirectUrl, 
 public sealed record ProviderWebhook(string Reference, bool Succeeded, string? PaymentId, string? Reason, long? Amount, string? Currency, string? PaymentTokenId = null)
 {
     public static readonly ProviderWebhook Malformed = new("", false, null, null, null, null);
+
+    /// <summary>Who paid, as the provider reported it (checked: see <see cref="ProviderDetailsReader"/>).</summary>
+    public ProviderCustomerDetails? CustomerDetails { get; init; }
+
+    /// <summary>How it was paid, as the provider reported it (checked likewise).</summary>
+    public ProviderPaymentDetails? PaymentDetails { get; init; }
+
+    /// <summary>Which blocks the provider sent malformed and were dropped (e.g. <c>payment_details</c>), for the log; null when none.</summary>
+    public string? DroppedDetails { get; init; }
 }
 
 /// <summary>The configured providers by name.</summary>

@@ -46,10 +46,21 @@ public sealed partial class ProviderWebhookGrain(
             return ProviderWebhookOutcome.UnknownReference;
         }
 
+        if (webhook.DroppedDetails is { } dropped)
+        {
+            // Which blocks, never their content: they hold the payer's personal data.
+            LogDroppedDetails(logger, name, webhook.Reference, dropped);
+        }
+
         var outcome = await GrainFactory.GetGrain<IPaymentSessionGrain>(sessionId).ReportPayment(
-            new ProviderPaymentReport(name, webhook.Reference, webhook.Succeeded, webhook.PaymentId, webhook.Reason, webhook.Amount, webhook.Currency, webhook.PaymentTokenId));
+            new ProviderPaymentReport(
+                name, webhook.Reference, webhook.Succeeded, webhook.PaymentId, webhook.Reason, webhook.Amount, webhook.Currency, webhook.PaymentTokenId,
+                webhook.CustomerDetails, webhook.PaymentDetails));
         return outcome == PaymentReportOutcome.UnknownReference ? ProviderWebhookOutcome.UnknownReference : ProviderWebhookOutcome.Accepted;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Provider {Provider} reported {Reference} with malformed {Blocks}: dropped them, kept the report")]
+    private static partial void LogDroppedDetails(ILogger logger, string provider, string reference, string blocks);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refused a webhook for provider {Provider}: bad or stale signature")]
     private static partial void LogBadSignature(ILogger logger, string provider);

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using PaySessions.Grains.Sessions;
 
 namespace PaySessions.Grains.Payments;
 
@@ -73,7 +74,8 @@ public sealed partial class SandboxPaymentGrain(
                 payment.PaymentId,
                 approved ? null : "declined_by_customer",
                 payment.Amount,
-                payment.Currency);
+                payment.Currency,
+                PaymentDetails: approved ? JsonSerializer.SerializeToElement(DetailsOf(payment), ProviderWebhookMessage.Json) : null);
         var body = JsonSerializer.SerializeToUtf8Bytes(message, ProviderWebhookMessage.Json);
 
         using var request = new HttpRequestMessage(HttpMethod.Post, $"{options.Value.PublicBaseUrl.TrimEnd('/')}/webhooks/{name}")
@@ -98,6 +100,20 @@ public sealed partial class SandboxPaymentGrain(
 
         return false;
     }
+
+    /// <summary>
+    /// What the sandbox reports about how it was paid, as a real provider would: for a card method
+    /// (an id ending in <c>card</c>) the well-known test card, Visa ending 4242, expiring in December
+    /// three years on; for any other method a wallet, with no card.
+    /// </summary>
+    public ProviderPaymentDetails DetailsOf(SandboxPayment payment) =>
+        payment.PaymentMethodId.EndsWith("card", StringComparison.Ordinal)
+            ? new ProviderPaymentDetails
+            {
+                Type = "card",
+                Card = new ProviderCard { Brand = "visa", Last4 = "4242", ExpMonth = 12, ExpYear = clock.GetUtcNow().Year + 3, Country = "US" },
+            }
+            : new ProviderPaymentDetails { Type = "wallet" };
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Sandbox webhook for {Reference} was not accepted (HTTP {Status})")]
     private static partial void LogNotDelivered(ILogger logger, string reference, int status);

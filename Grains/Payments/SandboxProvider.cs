@@ -47,6 +47,9 @@ public sealed class SandboxProvider(string name, ProviderOptions provider, Payme
 /// <c>"type":"payment_token.issued"</c> reports a saved payment method instead (a SAVE session):
 /// <c>payment_token_id</c> is required, and <c>amount</c>/<c>currency</c>, when present, say what
 /// was taken anyway (the session treats any money on a SAVE as a mismatch).
+/// Any type may carry <c>customer_details</c> and <c>payment_details</c> (see
+/// <see cref="ProviderDetailsReader"/>): read as loosely typed JSON here, so that a malformed block
+/// is dropped by the reader instead of making the whole report unreadable.
 /// </summary>
 public sealed record ProviderWebhookMessage(
     string Type,
@@ -55,7 +58,9 @@ public sealed record ProviderWebhookMessage(
     string? Reason,
     long? Amount,
     string? Currency,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? PaymentTokenId = null)
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? PaymentTokenId = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] JsonElement? CustomerDetails = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] JsonElement? PaymentDetails = null)
 {
     public const string Succeeded = "payment.succeeded";
     public const string Failed = "payment.failed";
@@ -80,28 +85,51 @@ public sealed record ProviderWebhookMessage(
             }
 
             var currency = IsCurrencyShaped(message.Currency) ? message.Currency!.ToUpperInvariant() : null;
+            ProviderWebhook read;
             if (message.Type == TokenIssued)
             {
                 // A saved method, not a payment: the token is the point; figures, if any, must be well formed.
-                return message.PaymentTokenId is not { Length: > 0 and <= 200 }
+                if (message.PaymentTokenId is not { Length: > 0 and <= 200 }
                     || message.Amount is < 0
-                    || (message.Amount is not null && currency is null)
-                    ? ProviderWebhook.Malformed
-                    : new ProviderWebhook(message.Reference, true, message.PaymentId, null, message.Amount, currency, message.PaymentTokenId);
-            }
+                    || (message.Amount is not null && currency is null))
+                {
+                    return ProviderWebhook.Malformed;
+                }
 
-            var succeeded = message.Type == Succeeded;
-            if (succeeded && (message.Amount is not >= 0 || currency is null))
+                read = new ProviderWebhook(message.Reference, true, message.PaymentId, null, message.Amount, currency, message.PaymentTokenId);
+            }
+            else
             {
-                return ProviderWebhook.Malformed;
+                var succeeded = message.Type == Succeeded;
+                if (succeeded && (message.Amount is not >= 0 || currency is null))
+                {
+                    return ProviderWebhook.Malformed;
+                }
+
+                read = new ProviderWebhook(message.Reference, succeeded, message.PaymentId, message.Reason, message.Amount, currency, succeeded ? message.PaymentTokenId : null);
             }
 
-            return new ProviderWebhook(message.Reference, succeeded, message.PaymentId, message.Reason, message.Amount, currency, succeeded ? message.PaymentTokenId : null);
+            return WithDetails(read, message);
         }
         catch (JsonException)
         {
             return ProviderWebhook.Malformed;
         }
+    }
+
+    // What the provider said about the payer and the means of payment; a malformed block is
+    // dropped and named, so the report still counts and the drop can be logged.
+    private static ProviderWebhook WithDetails(ProviderWebhook read, ProviderWebhookMessage message)
+    {
+        var customer = ProviderDetailsReader.Customer(message.CustomerDetails, out var badCustomer);
+        var payment = ProviderDetailsReader.Payment(message.PaymentDetails, out var badPayment);
+        string[] dropped = [.. badCustomer ? ["customer_details"] : Array.Empty<string>(), .. badPayment ? ["payment_details"] : Array.Empty<string>()];
+        return read with
+        {
+            CustomerDetails = customer,
+            PaymentDetails = payment,
+            DroppedDetails = dropped.Length == 0 ? null : string.Join(", ", dropped),
+        };
     }
 
     // Three ASCII letters in either case: providers such as Stripe write currencies in lower case.

@@ -96,6 +96,8 @@ public static class PaymentReports
             ProviderReference = report.ProviderReference,
             PaymentId = state.Facts?.Dialect == SessionDialect.Xendit ? XenditIds.NewPaymentId() : null,
             PaymentTokenId = report.PaymentTokenId,
+            CustomerDetails = report.CustomerDetails,
+            PaymentDetails = report.PaymentDetails,
         });
     }
 
@@ -132,6 +134,8 @@ public static class PaymentReports
             ProviderPaymentId = paymentId,
             ProviderReference = report.ProviderReference,
             PaymentTokenId = report.PaymentTokenId,
+            CustomerDetails = report.CustomerDetails,
+            PaymentDetails = report.PaymentDetails,
         });
     }
 }

@@ -238,6 +238,12 @@ public sealed partial class PaymentSessionGrain(
         throw new InvalidOperationException($"Session {SessionId} kept changing under Cancel.");
     }
 
+    public async Task<SessionPaymentDetails?> GetPaymentDetails()
+    {
+        await ExpireIfDue();
+        return State.Exists ? PaymentStatuses.Details(State) : null;
+    }
+
     public Task<IReadOnlyList<WebhookDelivery>> GetWebhookDeliveries() => outbox.ListForSessionAsync(SessionId);
 
     public async Task<IReadOnlyList<AvailablePaymentMethod>> GetPaymentMethods()
@@ -370,6 +376,9 @@ public sealed partial class PaymentSessionGrain(
                 PaymentRequestId = facts.Dialect == SessionDialect.Xendit && facts.SessionType == SessionType.Pay
                     ? Xendit.XenditIds.NewPaymentRequestId()
                     : null,
+                PayerIp = started.PayerIp,
+                // Bounded here too, whoever called: the log keeps only what PayerFacts allows.
+                PayerUserAgent = PayerFacts.UserAgent(started.PayerUserAgent),
             };
             if (await RaiseConditionalEvent(initiated))
             {

@@ -37,6 +37,10 @@ public sealed class PaymentSessionState
     [Id(7)]
     public List<PaymentMismatch> Mismatches { get; private set; } = [];
 
+    /// <summary>The completion itself, with what the provider reported about the payer and the payment; null until Completed.</summary>
+    [Id(8)]
+    public Completed? Completion { get; private set; }
+
     public bool Exists => Facts is not null;
 
     public bool IsOpen => Exists && Status is SessionStatus.Created or SessionStatus.PaymentInitiated;
@@ -66,7 +70,11 @@ public sealed class PaymentSessionState
                 // Rows written before attempts carried their figures asked for the session's own.
                 Attempts.Add(new PaymentAttempt(
                     e.Provider, e.ProviderReference, e.PaymentMethodId, AttemptState.Pending,
-                    e.Amount ?? Facts?.Amount ?? 0, e.Currency ?? Facts?.Currency ?? "", e.RedirectUrl, e.PaymentRequestId));
+                    e.Amount ?? Facts?.Amount ?? 0, e.Currency ?? Facts?.Currency ?? "", e.RedirectUrl, e.PaymentRequestId)
+                {
+                    PayerIp = e.PayerIp,
+                    PayerUserAgent = e.PayerUserAgent,
+                });
                 if (e.PendingUntil is { } until && until > ExpiresAt)
                 {
                     ExpiresAt = until;
@@ -79,6 +87,7 @@ public sealed class PaymentSessionState
             case Completed e:
                 var paid = e.ProviderReference is null ? Attempts.LastOrDefault() : Attempt(e.Provider, e.ProviderReference);
                 Mark(e.Provider, e.ProviderReference, AttemptState.Succeeded);
+                Completion = e;
                 Payment = new SessionPayment(
                     e.Provider, e.ProviderPaymentId, paid?.PaymentMethodId, e.OccurredAt, e.PaymentId, paid?.PaymentRequestId, e.PaymentTokenId);
                 Close(SessionStatus.Completed, e.OccurredAt);
@@ -184,7 +193,16 @@ public sealed record PaymentAttempt(
     [property: Id(4)] long Amount,
     [property: Id(5)] string Currency,
     [property: Id(6)] string? RedirectUrl,
-    [property: Id(7)] string? PaymentRequestId = null);
+    [property: Id(7)] string? PaymentRequestId = null)
+{
+    /// <summary>The payer's address when this attempt started (see <c>PaymentInitiated.PayerIp</c>).</summary>
+    [Id(8)]
+    public string? PayerIp { get; init; }
+
+    /// <summary>The payer's browser when this attempt started (see <c>PaymentInitiated.PayerUserAgent</c>).</summary>
+    [Id(9)]
+    public string? PayerUserAgent { get; init; }
+}
 
 public enum AttemptState
 {

@@ -36,4 +36,12 @@ public sealed record Completed : PaymentSessionEvent
     /// </summary>
     [Id(5)]
     public long? Fees { get; init; }
+
+    /// <summary>Who paid, as the provider reported it; absent when it said nothing (or something malformed) and in older rows.</summary>
+    [Id(6)]
+    public ProviderCustomerDetails? CustomerDetails { get; init; }
+
+    /// <summary>How it was paid (type, card brand, last four digits, expiry) as the provider reported it; absent likewise.</summary>
+    [Id(7)]
+    public ProviderPaymentDetails? PaymentDetails { get; init; }
 }

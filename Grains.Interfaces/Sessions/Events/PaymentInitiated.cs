@@ -43,4 +43,19 @@ public sealed record PaymentInitiated : PaymentSessionEvent
     /// </summary>
     [Id(7)]
     public string? PaymentRequestId { get; init; }
+
+    /// <summary>
+    /// The payer's address when the attempt started: the browser's (a public key, the hosted page)
+    /// or the one the merchant's server gave (a secret key's <c>ip</c>); absent when nobody said,
+    /// and in older rows. Personal data: shown to the owner, never logged.
+    /// </summary>
+    [Id(8)]
+    public string? PayerIp { get; init; }
+
+    /// <summary>
+    /// The payer's browser (its <c>User-Agent</c>, at most <see cref="PayerFacts.MaxUserAgentLength"/>
+    /// characters) when a browser started the attempt; absent when a merchant's server did, and in older rows.
+    /// </summary>
+    [Id(9)]
+    public string? PayerUserAgent { get; init; }
 }

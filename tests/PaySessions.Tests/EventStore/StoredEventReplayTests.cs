@@ -72,6 +72,20 @@ public sealed class StoredEventReplayTests(SessionClusterFixture fixture)
         Assert.Equal(stream["expected_payment_request_id"]?.GetValue<string>(), snapshot.Payment?.PaymentRequestId);
         Assert.Equal(stream["expected_payment_token_id"]?.GetValue<string>(), snapshot.Payment?.PaymentTokenId);
 
+        // The payment as GET /payment shows it: rows from before payer facts and provider details
+        // were recorded read as none; the attempt that paid is the one whose payer is shown.
+        var payment = await fixture.Grains.GetGrain<IPaymentSessionGrain>(sessionId).GetPaymentDetails();
+        Assert.NotNull(payment);
+        if (stream["expected_payment_status"] is { } status)
+        {
+            Assert.Equal(Enum.Parse<PaymentStatus>(status.GetValue<string>()), payment.Status);
+        }
+
+        Assert.Equal(stream["expected_payer_ip"]?.GetValue<string>(), payment.PayerIp);
+        Assert.Equal(stream["expected_payer_user_agent"]?.GetValue<string>(), payment.PayerUserAgent);
+        Assert.Equal(stream["expected_card_last4"]?.GetValue<string>(), payment.PaymentDetails?.Card?.Last4);
+        Assert.Equal(stream["expected_customer_email"]?.GetValue<string>(), payment.CustomerDetails?.Email);
+
         // Late payments stored before reports carried figures still show what the attempt asked:
         // the session's own amount and currency.
         foreach (var late in snapshot.LatePayments)

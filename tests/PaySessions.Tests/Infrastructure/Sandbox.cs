@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using PaySessions.Grains.Payments;
 
 namespace PaySessions.Tests.Infrastructure;
@@ -17,6 +18,25 @@ public static class Sandbox
         JsonSerializer.SerializeToUtf8Bytes(
             new ProviderWebhookMessage(succeeded ? ProviderWebhookMessage.Succeeded : ProviderWebhookMessage.Failed, reference, paymentId, succeeded ? null : "declined", amount, currency),
             ProviderWebhookMessage.Json);
+
+    /// <summary>
+    /// A success as a provider that reports the payer and the means of payment sends it: the
+    /// blocks go in as given (well-formed or not), so a test can send what a careless provider might.
+    /// </summary>
+    public static byte[] SuccessWithDetails(string reference, JsonNode? customerDetails, JsonNode? paymentDetails, long amount = 10000, string currency = "USD")
+    {
+        var body = new JsonObject
+        {
+            ["type"] = ProviderWebhookMessage.Succeeded,
+            ["reference"] = reference,
+            ["payment_id"] = "pay_" + Guid.NewGuid().ToString("N")[..12],
+            ["amount"] = amount,
+            ["currency"] = currency,
+            ["customer_details"] = customerDetails?.DeepClone(),
+            ["payment_details"] = paymentDetails?.DeepClone(),
+        };
+        return Encoding.UTF8.GetBytes(body.ToJsonString());
+    }
 
     public static async Task<HttpResponseMessage> Deliver(HttpClient http, byte[] body, string? signature)
     {
