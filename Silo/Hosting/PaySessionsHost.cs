@@ -26,7 +26,9 @@ public static class PaySessionsHost
         builder.UseOrleans(silo => silo
             .UsePaySessionsClustering(connectionString, clusterSettings, builder.Environment.IsDevelopment())
             .AddPaySessionsGrains(connectionString)
+            .AddActivityPropagation()
             .AddDashboard());
+        builder.AddPaySessionsTelemetry();
 
         // After Orleans, so the silo is active when these run.
         builder.Services.AddHostedService<ExpirySweepStarter>();
