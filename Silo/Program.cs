@@ -1,8 +1,14 @@
 using Microsoft.Extensions.Options;
 using PaySessions.Silo.Hosting;
 using PaySessions.Silo.Merchants;
+using PaySessions.Silo.Operators;
 
 var builder = WebApplication.CreateBuilder(args);
+
+if (OperatorsCommand.Handles(args))
+{
+    return await OperatorsCommand.RunAsync(args, Console.In, Console.Out, Console.Error);
+}
 
 if (MerchantsCommand.Handles(args))
 {

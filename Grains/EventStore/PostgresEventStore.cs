@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Threading.Channels;
 using Microsoft.Extensions.Options;
@@ -46,6 +47,14 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable, IDisposa
     public const string MeterName = "PaySessions.EventStore";
 
     private static readonly Meter Meter = new(MeterName);
+
+    /// <summary>
+    /// Spans: <c>event_store.append</c> in the caller's trace for as long as its append waits, and
+    /// <c>event_store.commit</c> for the batch's transaction (its Npgsql commands inside), a child of
+    /// the first append it carries and linked to every other one: group commit shares one
+    /// transaction between several traces.
+    /// </summary>
+    private static readonly ActivitySource Tracing = new(MeterName);
     private static readonly Histogram<int> BatchSizes = Meter.CreateHistogram<int>(
         "paysessions.event_store.batch_size", unit: "{append}", description: "Appends committed (or failed) together in one transaction.");
 
@@ -243,7 +252,8 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable, IDisposa
             return AppendResult.Appended;
         }
 
-        var append = new PendingAppend(streamId, expectedVersion, events, projection, webhooks, cancellationToken);
+        using var activity = Tracing.StartActivity("event_store.append");
+        var append = new PendingAppend(streamId, expectedVersion, events, projection, webhooks, cancellationToken) { Trace = activity?.Context ?? default };
         try
         {
             await QueueOf(streamId).Writer.WriteAsync(append, cancellationToken);
@@ -553,6 +563,12 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable, IDisposa
 
     private async Task WriteBatchAsync(List<PendingAppend> batch)
     {
+        // The writer's loop is nobody's child: whatever span was current when it started is not this batch's.
+        Activity.Current = null;
+        using var commit = batch[0].Trace == default
+            ? Tracing.StartActivity("event_store.commit")
+            : Tracing.StartActivity("event_store.commit", ActivityKind.Internal, batch[0].Trace, links: LinksOf(batch));
+        commit?.SetTag("paysessions.event_store.batch_size", batch.Count);
         await using var connection = await _dataSource.OpenConnectionAsync();
         if (batch.Count == 1)
         {
@@ -829,6 +845,9 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable, IDisposa
         public void Fail(Exception exception) => _result.TrySetException(exception);
     }
 
+    private static List<ActivityLink>? LinksOf(List<PendingAppend> batch) =>
+        batch.Count == 1 ? null : [.. batch.Skip(1).Where(a => a.Trace != default).Select(a => new ActivityLink(a.Trace))];
+
     private sealed class PendingAppend(
         string streamId,
         int expectedVersion,
@@ -850,6 +869,9 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable, IDisposa
         public IReadOnlyList<OutboundWebhook>? Webhooks => webhooks;
 
         public CancellationToken CancellationToken => cancellationToken;
+
+        /// <summary>The caller's <c>event_store.append</c> span, when traced.</summary>
+        public ActivityContext Trace { get; init; }
 
         public Task<AppendResult> Result => _result.Task;
 

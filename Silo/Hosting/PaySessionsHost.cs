@@ -3,7 +3,9 @@ using Microsoft.Extensions.Options;
 using PaySessions.Api;
 using PaySessions.Grains.Sessions;
 using PaySessions.Silo.Database;
+using Orleans.Dashboard;
 using PaySessions.Silo.Merchants;
+using PaySessions.Silo.Operators;
 
 namespace PaySessions.Silo.Hosting;
 
@@ -23,7 +25,10 @@ public static class PaySessionsHost
 
         builder.UseOrleans(silo => silo
             .UsePaySessionsClustering(connectionString, clusterSettings, builder.Environment.IsDevelopment())
-            .AddPaySessionsGrains(connectionString));
+            .AddPaySessionsGrains(connectionString)
+            .AddActivityPropagation()
+            .AddDashboard());
+        builder.AddPaySessionsTelemetry();
 
         // After Orleans, so the silo is active when these run.
         builder.Services.AddHostedService<ExpirySweepStarter>();
@@ -36,6 +41,7 @@ public static class PaySessionsHost
 
         builder.Services.AddPaySessionsApi(builder.Configuration);
         builder.Services.AddSharedKeyRing();
+        builder.Services.AddOperatorAccess();
         builder.Services.AddHealthChecks()
             .AddCheck<PostgresHealthCheck>("postgres", tags: ["ready"])
             .AddCheck<SiloHealthCheck>("silo", tags: ["ready"]);
@@ -44,6 +50,8 @@ public static class PaySessionsHost
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
         app.UsePaySessionsApi();
+        // Operators only (HTTP Basic, PaySessions:Operators): the page, its API and its log stream.
+        app.MapOrleansDashboard("/dashboard").RequireAuthorization(OperatorAuthenticationHandler.Policy);
         return app;
     }
 
