@@ -15,8 +15,8 @@ public sealed class TelemetryTests
     [Fact]
     public async Task One_trace_runs_from_the_http_request_through_the_handler_and_the_grain_calls_to_npgsql_and_the_meters_report()
     {
-        var spans = new List<Activity>();
-        var metrics = new List<Metric>();
+        var spans = new LockedList<Activity>();
+        var metrics = new LockedList<Metric>();
         await using var host = await TestHost.StartAsync(configure: builder =>
         {
             builder.Services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddInMemoryExporter(spans));
@@ -28,13 +28,27 @@ public sealed class TelemetryTests
             Content = new StringContent(Bodies.SeedExample().ToJsonString(), System.Text.Encoding.UTF8, "application/json"),
         };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", ApiFixture.DevSecretKey);
+        // Listeners are process-wide and other tests run hosts beside this one: the request carries
+        // a user agent of this test's own, which the server's span records, and only its trace is read.
+        var userAgent = "telemetry-test/" + Guid.NewGuid().ToString("N");
+        request.Headers.TryAddWithoutValidation("User-Agent", userAgent);
         var response = await host.Http.SendAsync(request);
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        host.Services.GetRequiredService<TracerProvider>().ForceFlush();
+        // The server's span ends after the client has its answer: read until it is exported.
+        var tracer = host.Services.GetRequiredService<TracerProvider>();
+        var trace = await Eventually.Read(
+            () =>
+            {
+                tracer.ForceFlush();
+                var all = spans.Snapshot();
+                var ours = all.FirstOrDefault(s => s.Source.Name == "Microsoft.AspNetCore" && (s.GetTagItem("user_agent.original") as string) == userAgent);
+                return Task.FromResult(ours is null ? [] : all.Where(s => s.TraceId == ours.TraceId).ToList());
+            },
+            t => t.Count > 0,
+            TimeSpan.FromSeconds(30));
         host.Services.GetRequiredService<MeterProvider>().ForceFlush();
 
-        var server = spans.Single(s => s.Source.Name == "Microsoft.AspNetCore" && s.DisplayName.StartsWith("POST", StringComparison.Ordinal));
-        var trace = spans.Where(s => s.TraceId == server.TraceId).ToList();
+        var server = Assert.Single(trace, s => s.Source.Name == "Microsoft.AspNetCore");
         var summary = string.Join("\n", trace.Select(s => $"{s.Source.Name}: {s.DisplayName}"));
         var handler = Assert.Single(trace, s => s.Source.Name == "PaySessions.Api");
         Assert.Equal(server.SpanId, handler.ParentSpanId);
@@ -46,10 +60,40 @@ public sealed class TelemetryTests
         Assert.Equal(append.SpanId, commit.ParentSpanId);
         Assert.True(trace.Any(s => s.Source.Name == "Npgsql" && s.ParentSpanId == commit.SpanId), summary);
 
-        var names = metrics.Select(m => m.MeterName + " " + m.Name).ToHashSet();
+        var names = metrics.Snapshot().Select(m => m.MeterName + " " + m.Name).ToHashSet();
         Assert.Contains(names, n => n.StartsWith("Microsoft.AspNetCore.Hosting http.server.request.duration", StringComparison.Ordinal));
         Assert.Contains(names, n => n.StartsWith("Microsoft.Orleans ", StringComparison.Ordinal));
         Assert.Contains(names, n => n.StartsWith("PaySessions.EventStore ", StringComparison.Ordinal));
         Assert.Contains(names, n => n.StartsWith("System.Runtime ", StringComparison.Ordinal) || n.Contains("process.runtime.dotnet", StringComparison.Ordinal));
+    }
+
+    /// <summary>What the exporters write into from their own threads, and other tests' spans too.</summary>
+    private sealed class LockedList<T> : System.Collections.ObjectModel.Collection<T>
+    {
+        private readonly Lock _lock = new();
+
+        public List<T> Snapshot()
+        {
+            lock (_lock)
+            {
+                return [.. Items];
+            }
+        }
+
+        protected override void InsertItem(int index, T item)
+        {
+            lock (_lock)
+            {
+                base.InsertItem(index, item);
+            }
+        }
+
+        protected override void ClearItems()
+        {
+            lock (_lock)
+            {
+                base.ClearItems();
+            }
+        }
     }
 }
