@@ -130,7 +130,24 @@ public interface IBusinessGrain : IGrainWithStringKey
     /// </summary>
     [Alias("GetProtectedCallbackToken")]
     Task<string?> GetProtectedCallbackToken();
+
+    /// <summary>
+    /// Chooses which webhook event types of the Payviox dialect the business receives (names as in
+    /// its bodies' <c>type</c>; comma-separated lists are split). All or nothing: an unknown name,
+    /// or none at all, changes nothing and says why. Others are still recorded on the session's
+    /// webhook log, as <c>unsubscribed</c>.
+    /// </summary>
+    [Alias("SetWebhookEvents")]
+    Task<WebhookEventsChange> SetWebhookEvents(IReadOnlyList<string> events);
 }
+
+/// <summary>The business's chosen webhook event types after a change, or (not accepted) why nothing changed.</summary>
+[GenerateSerializer]
+[Alias("PaySessions.WebhookEventsChange")]
+public sealed record WebhookEventsChange(
+    [property: Id(0)] bool Accepted,
+    [property: Id(1)] IReadOnlyList<string>? Events,
+    [property: Id(2)] string? Error);
 
 [GenerateSerializer]
 [Alias("PaySessions.BusinessProfile")]
@@ -142,7 +159,8 @@ public sealed record BusinessProfile(
     [property: Id(4)] IReadOnlyList<string> EnabledPaymentMethods,
     [property: Id(5)] string? ParentBusinessId = null,
     [property: Id(6)] IReadOnlyList<string>? SubAccounts = null,
-    [property: Id(7)] bool HasCallbackToken = false);
+    [property: Id(7)] bool HasCallbackToken = false,
+    [property: Id(30)] IReadOnlyList<string>? WebhookEvents = null);
 
 /// <summary>A new or existing sub-account, or (not accepted) why not.</summary>
 [GenerateSerializer]
@@ -234,4 +252,14 @@ public sealed record WebhookConfiguration(
 public sealed record WebhookTarget(
     [property: Id(0)] string Url,
     [property: Id(1)] string ProtectedSecret,
-    [property: Id(2)] string? ProtectedCallbackToken = null);
+    [property: Id(2)] string? ProtectedCallbackToken = null,
+    [property: Id(30)] IReadOnlyList<string>? WebhookEvents = null)
+{
+    /// <summary>
+    /// Whether a delivery needing <paramref name="subscription"/> is sent: always when it needs none;
+    /// otherwise when the business chose that type, or never chose at all (a business from before
+    /// the choice existed keeps receiving every type, as it did).
+    /// </summary>
+    public bool Receives(string? subscription) =>
+        subscription is null || WebhookEvents is null || WebhookEvents.Contains(subscription, StringComparer.Ordinal);
+}

@@ -132,10 +132,10 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable, IDisposa
                     updated_at = excluded.updated_at
                 WHERE sessions.version < excluded.version
         ), queued AS (
-            INSERT INTO webhook_deliveries (event_id, session_id, business_id, type, sequence, payload, sends_callback_token)
-            SELECT w.event_id, w.session_id, w.business_id, w.type, w.sequence, w.payload::json, w.sends_callback_token
-            FROM unnest($16::uuid[], $17::text[], $18::text[], $19::text[], $20::int[], $21::text[], $23::bool[])
-                AS w(event_id, session_id, business_id, type, sequence, payload, sends_callback_token)
+            INSERT INTO webhook_deliveries (event_id, session_id, business_id, type, sequence, payload, sends_callback_token, subscription, signs_body)
+            SELECT w.event_id, w.session_id, w.business_id, w.type, w.sequence, w.payload::json, w.sends_callback_token, w.subscription, w.signs_body
+            FROM unnest($16::uuid[], $17::text[], $18::text[], $19::text[], $20::int[], $21::text[], $23::bool[], $24::text[], $25::bool[])
+                AS w(event_id, session_id, business_id, type, sequence, payload, sends_callback_token, subscription, signs_body)
             WHERE w.session_id IN (SELECT stream_id FROM appended)
         )
         SELECT stream_id FROM appended
@@ -156,10 +156,10 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable, IDisposa
         """;
 
     private const string QueueWebhooksSql = """
-        INSERT INTO webhook_deliveries (event_id, session_id, business_id, type, sequence, payload, sends_callback_token)
-        SELECT w.event_id, $1, w.business_id, w.type, w.sequence, w.payload::json, w.sends_callback_token
-        FROM unnest($2::uuid[], $3::text[], $4::text[], $5::int[], $6::text[], $7::boolean[])
-            AS w(event_id, business_id, type, sequence, payload, sends_callback_token)
+        INSERT INTO webhook_deliveries (event_id, session_id, business_id, type, sequence, payload, sends_callback_token, subscription, signs_body)
+        SELECT w.event_id, $1, w.business_id, w.type, w.sequence, w.payload::json, w.sends_callback_token, w.subscription, w.signs_body
+        FROM unnest($2::uuid[], $3::text[], $4::text[], $5::int[], $6::text[], $7::boolean[], $8::text[], $9::boolean[])
+            AS w(event_id, business_id, type, sequence, payload, sends_callback_token, subscription, signs_body)
         """;
 
     private readonly NpgsqlDataSource _dataSource;
@@ -538,6 +538,8 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable, IDisposa
             p.Add(new NpgsqlParameter<string[]> { TypedValue = [.. webhooks.Select(w => w.Webhook.Payload)] });
             p.Add(new NpgsqlParameter<string[]> { TypedValue = [.. expiries.Select(e => DialectName(e.Projection.Dialect))] });
             p.Add(new NpgsqlParameter<bool[]> { TypedValue = [.. webhooks.Select(w => w.Webhook.SendsCallbackToken)] });
+            p.Add(new NpgsqlParameter<string?[]> { TypedValue = [.. webhooks.Select(w => w.Webhook.Subscription)] });
+            p.Add(new NpgsqlParameter<bool[]> { TypedValue = [.. webhooks.Select(w => w.Webhook.SignsBody)] });
             await using var reader = await command.ExecuteReaderAsync();
             do
             {
@@ -800,6 +802,8 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable, IDisposa
             outbox.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = [.. webhooks.Select(w => w.Sequence)] });
             outbox.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. webhooks.Select(w => w.Payload)] });
             outbox.Parameters.Add(new NpgsqlParameter<bool[]> { TypedValue = [.. webhooks.Select(w => w.SendsCallbackToken)] });
+            outbox.Parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = [.. webhooks.Select(w => w.Subscription)] });
+            outbox.Parameters.Add(new NpgsqlParameter<bool[]> { TypedValue = [.. webhooks.Select(w => w.SignsBody)] });
             yield return outbox;
         }
     }

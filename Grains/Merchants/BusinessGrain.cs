@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using PaySessions.Grains.Payments;
 using PaySessions.Grains.Sessions;
+using PaySessions.Grains.Webhooks;
 
 namespace PaySessions.Grains.Merchants;
 
@@ -37,7 +38,7 @@ public sealed class BusinessGrain(
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         if (!record.RecordExists)
         {
-            record.State = new BusinessRecord { Name = name.Trim(), CreatedAt = clock.GetUtcNow() };
+            record.State = new BusinessRecord { Name = name.Trim(), CreatedAt = clock.GetUtcNow(), WebhookEvents = [.. PayvioxWebhookEvents.Default] };
             await record.WriteStateAsync();
         }
 
@@ -83,7 +84,10 @@ public sealed class BusinessGrain(
                     false, null, $"Business {parentBusinessId} is itself a sub-account of {grandparent}: sub-accounts are one level deep.");
             }
 
-            record.State = new BusinessRecord { Name = name.Trim(), CreatedAt = clock.GetUtcNow(), ParentBusinessId = parentBusinessId };
+            record.State = new BusinessRecord
+            {
+                Name = name.Trim(), CreatedAt = clock.GetUtcNow(), ParentBusinessId = parentBusinessId, WebhookEvents = [.. PayvioxWebhookEvents.Default],
+            };
             await record.WriteStateAsync();
         }
 
@@ -268,8 +272,26 @@ public sealed class BusinessGrain(
 
     public Task<WebhookTarget?> GetWebhookTarget() =>
         Task.FromResult(record.RecordExists && record.State.WebhookUrl is { } url && record.State.WebhookSecret is { } secret
-            ? new WebhookTarget(url, secret, record.State.CallbackToken)
+            ? new WebhookTarget(url, secret, record.State.CallbackToken, record.State.WebhookEvents is { } events ? [.. events] : null)
             : null);
+
+    public async Task<WebhookEventsChange> SetWebhookEvents(IReadOnlyList<string> events)
+    {
+        if (!record.RecordExists)
+        {
+            return new WebhookEventsChange(false, null, $"Business {BusinessId} is not registered.");
+        }
+
+        var (chosen, error) = PayvioxWebhookEvents.Parse(events);
+        if (chosen is null)
+        {
+            return new WebhookEventsChange(false, record.State.WebhookEvents is { } kept ? [.. kept] : null, error);
+        }
+
+        record.State.WebhookEvents = [.. chosen];
+        await record.WriteStateAsync();
+        return new WebhookEventsChange(true, chosen, null);
+    }
 
     private async Task<WebhookConfiguration> SetWebhook(string url, string secret)
     {
@@ -350,7 +372,8 @@ public sealed class BusinessGrain(
 
     private BusinessProfile Profile() => new(
         BusinessId, record.State.Name, record.State.CreatedAt, [.. record.State.Keys], [.. record.State.EnabledPaymentMethods],
-        record.State.ParentBusinessId, [.. record.State.SubAccounts], record.State.CallbackToken is not null);
+        record.State.ParentBusinessId, [.. record.State.SubAccounts], record.State.CallbackToken is not null,
+        record.State.WebhookEvents is { } events ? [.. events] : null);
 
     [GenerateSerializer]
     [Alias("PaySessions.BusinessRecord")]
@@ -386,5 +409,13 @@ public sealed class BusinessGrain(
         /// <summary>The <c>x-callback-token</c>, encrypted by <see cref="SecretProtector"/>; never stored or logged in the clear.</summary>
         [Id(8)]
         public string? CallbackToken { get; set; }
+
+        /// <summary>
+        /// The Payviox-dialect webhook types the business receives. New businesses start with
+        /// <c>succeeded</c> only (as on Payviox); null, as every business stored before the choice
+        /// existed reads, means every type: nothing they received stops until they choose.
+        /// </summary>
+        [Id(30)]
+        public List<string>? WebhookEvents { get; set; }
     }
 }

@@ -10,8 +10,12 @@ namespace PaySessions.Grains.Webhooks;
 /// A merchant webhook waiting in the outbox: written with the event that causes it.
 /// <paramref name="SendsCallbackToken"/>: every delivery of it carries the business's
 /// <c>x-callback-token</c> (the Xendit dialect's way of proving the sender), read at send time.
+/// <paramref name="Subscription"/>: the event type the business must have chosen for it to be sent
+/// (judged at send time; null: always sent). <paramref name="SignsBody"/>: deliveries carry
+/// Payviox's <c>Signature</c> header besides the timestamped one.
 /// </summary>
-public sealed record OutboundWebhook(Guid EventId, string BusinessId, string Type, int Sequence, string Payload, bool SendsCallbackToken = false);
+public sealed record OutboundWebhook(
+    Guid EventId, string BusinessId, string Type, int Sequence, string Payload, bool SendsCallbackToken = false, string? Subscription = null, bool SignsBody = false);
 
 /// <summary>
 /// Which webhooks merchants get for a session's events, and their bodies: chosen by the dialect
@@ -35,7 +39,8 @@ public static class SessionWebhooks
         var body = BodyFor(facts.Dialect);
         return body.WebhookType(@event) is { } type
             ? new OutboundWebhook(
-                @event.EventId, facts.BusinessId, type, version, body.Write(sessionId, after, @event, version, type, links), body.SendsCallbackToken)
+                @event.EventId, facts.BusinessId, type, version, body.Write(sessionId, after, @event, version, type, links),
+                body.SendsCallbackToken, body.SubscriptionFor(type), body.SignsBody)
             : null;
     }
 
@@ -58,20 +63,34 @@ public interface ISessionWebhookBody
 
     /// <summary>Whether deliveries carry the business's <c>x-callback-token</c> header.</summary>
     bool SendsCallbackToken { get; }
+
+    /// <summary>Whether deliveries carry <c>Signature</c>: the hex HMAC-SHA256 of the body alone, keyed with the webhook secret (Payviox's header).</summary>
+    bool SignsBody { get; }
+
+    /// <summary>The event type a business must have chosen for a delivery of <paramref name="type"/> to be sent; null: always sent.</summary>
+    string? SubscriptionFor(string type);
 }
 
 /// <summary>
-/// The Payviox dialect's webhooks: which session events merchants hear about, and the body they get:
-/// <c>{"id","type","created","sequence","livemode","data":{session_id, order_id, customer, status,
-/// amount, currency, metadata, payment}}</c>, where <c>livemode</c> is the session's mode (as on
-/// Stripe's event object). The body is fixed when the event is appended, so every retry sends the
-/// same bytes and the same id; <c>sequence</c> (the event's version) lets a merchant drop
-/// a delivery older than one it already has. Money the session cannot keep is told too:
-/// <c>session.late_payment</c> (paid after the end) and <c>session.payment_mismatch</c> (paid in
-/// other figures than asked), whose <c>payment</c> holds both figures and <c>refund_required</c>.
+/// The Payviox dialect's webhooks, in the shape Payviox documents:
+/// <c>{"amount","currency","fees","metadata":{"integration_session_id", …the session's metadata},
+/// "type","provider","order_id","items":[{name,quantity,price}],"payment_method"}</c>, plus
+/// <c>customer</c> once the service knows the payer's details (nothing records them yet, so it is
+/// absent), and on top, what Payviox lacks: <c>sequence</c> (the event's version, so a merchant can
+/// drop a delivery older than one it already has) and <c>livemode</c> (the session's mode).
+/// <c>type</c> is Payviox's name where it has the event (<see cref="PayvioxWebhookEvents"/>:
+/// <c>succeeded</c>, <c>expired</c>, <c>incomplete</c> with <c>amount_remaining</c>), this
+/// service's own name otherwise (<c>session.canceled</c>, <c>session.payment_initiated</c>,
+/// <c>session.late_payment</c>, <c>session.payment_mismatch</c>), always in this one shape. Money
+/// the session cannot keep (incomplete, late, mismatched) adds <c>payment</c> with both figures
+/// and <c>refund_required</c>. The body is fixed when the event is appended, so every retry sends
+/// the same bytes (and so the same <c>Signature</c>); each delivery is sent only if the business
+/// chose its type (<see cref="OutboundWebhook.Subscription"/>).
 /// </summary>
 public sealed class PayvioxWebhookBody : ISessionWebhookBody
 {
+    public const string IntegrationSessionId = "integration_session_id";
+
     public static PayvioxWebhookBody Instance { get; } = new();
 
     private PayvioxWebhookBody()
@@ -80,84 +99,103 @@ public sealed class PayvioxWebhookBody : ISessionWebhookBody
 
     public string? WebhookType(PaymentSessionEvent change) => change switch
     {
-        PaymentInitiated => "session.payment_initiated",
-        Completed => "session.completed",
-        Expired => "session.expired",
-        Canceled => "session.canceled",
-        LatePaymentReceived => "session.late_payment",
-        PaymentMismatch => "session.payment_mismatch",
+        Completed => PayvioxWebhookEvents.Succeeded,
+        Expired => PayvioxWebhookEvents.Expired,
+        PaymentMismatch mismatch when Underpaid(mismatch) => PayvioxWebhookEvents.Incomplete,
+        PaymentMismatch => PayvioxWebhookEvents.PaymentMismatch,
+        Canceled => PayvioxWebhookEvents.Canceled,
+        PaymentInitiated => PayvioxWebhookEvents.PaymentInitiated,
+        LatePaymentReceived => PayvioxWebhookEvents.LatePayment,
         _ => null,
     };
 
     public bool SendsCallbackToken => false;
 
+    public bool SignsBody => true;
+
+    public string? SubscriptionFor(string type) => type;
+
+    /// <summary>
+    /// Paid in the currency asked, but less: Payviox's <c>incomplete</c>. More than asked, or
+    /// another currency, has no Payviox name and stays <c>session.payment_mismatch</c>.
+    /// </summary>
+    public static bool Underpaid(PaymentMismatch mismatch) =>
+        string.Equals(mismatch.Currency, mismatch.ExpectedCurrency, StringComparison.OrdinalIgnoreCase)
+        && mismatch.Amount < mismatch.ExpectedAmount;
+
     public string Write(string sessionId, PaymentSessionState after, PaymentSessionEvent change, int version, string type, PaymentLinks? links)
     {
         var facts = after.Facts!;
+        var (provider, paymentMethod) = PaymentOf(after, change);
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer))
         {
             json.WriteStartObject();
-            json.WriteString("id", "evt_" + change.EventId.ToString("N"));
-            json.WriteString("type", type);
-            json.WriteNumber("created", change.OccurredAt.ToUnixTimeSeconds());
-            json.WriteNumber("sequence", version);
-            json.WriteBoolean("livemode", after.IsLive);
-            json.WriteStartObject("data");
-            json.WriteString("session_id", sessionId);
-            json.WriteString("order_id", facts.OrderId);
-            json.WriteString("customer", facts.Customer);
-            json.WriteString("status", after.Status.ToName());
             json.WriteNumber("amount", facts.Amount);
             json.WriteString("currency", facts.Currency);
+            WriteNumberOrNull(json, "fees", change is Completed completed ? completed.Fees : null);
             json.WriteStartObject("metadata");
+            // The session id travels here, as on Payviox; a merchant's own key of that name gives way to it.
+            json.WriteString(IntegrationSessionId, sessionId);
             foreach (var (key, value) in facts.Metadata)
             {
-                json.WriteString(key, value);
+                if (!string.Equals(key, IntegrationSessionId, StringComparison.Ordinal))
+                {
+                    json.WriteString(key, value);
+                }
             }
 
             json.WriteEndObject();
-            WritePayment(json, after, change);
-            json.WriteEndObject();
+            json.WriteString("type", type);
+            json.WriteString("provider", provider);
+            json.WriteString("order_id", facts.OrderId);
+            json.WriteStartArray("items");
+            foreach (var item in facts.Items)
+            {
+                json.WriteStartObject();
+                json.WriteString("name", item.Name);
+                json.WriteNumber("quantity", item.Quantity);
+                json.WriteNumber("price", item.Price);
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+            json.WriteString("payment_method", paymentMethod);
+            if (change is PaymentMismatch underpaid && type == PayvioxWebhookEvents.Incomplete)
+            {
+                json.WriteNumber("amount_remaining", underpaid.ExpectedAmount - underpaid.Amount);
+            }
+
+            json.WriteNumber("sequence", version);
+            json.WriteBoolean("livemode", after.IsLive);
+            switch (change)
+            {
+                case LatePaymentReceived late:
+                    WriteRefund(json, "late", after, late.Provider, late.ProviderReference, late.ProviderPaymentId,
+                        late.Amount, late.Currency, late.ExpectedAmount, late.ExpectedCurrency);
+                    break;
+                case PaymentMismatch mismatch:
+                    WriteRefund(json, "mismatch", after, mismatch.Provider, mismatch.ProviderReference, mismatch.ProviderPaymentId,
+                        mismatch.Amount, mismatch.Currency, mismatch.ExpectedAmount, mismatch.ExpectedCurrency);
+                    break;
+            }
+
             json.WriteEndObject();
         }
 
         return Encoding.UTF8.GetString(buffer.ToArray());
     }
 
-    private static void WritePayment(Utf8JsonWriter json, PaymentSessionState after, PaymentSessionEvent @event)
+    // The provider and method of the payment the event is about; for an ending without one (expired,
+    // canceled), the last attempt's, null when nothing was attempted.
+    private static (string? Provider, string? PaymentMethod) PaymentOf(PaymentSessionState after, PaymentSessionEvent change) => change switch
     {
-        switch (@event)
-        {
-            case PaymentInitiated initiated:
-                json.WriteStartObject("payment");
-                json.WriteString("status", "pending");
-                json.WriteString("payment_method_id", initiated.PaymentMethodId);
-                json.WriteString("provider", initiated.Provider);
-                json.WriteString("provider_reference", initiated.ProviderReference);
-                json.WriteEndObject();
-                break;
-            case Completed when after.Payment is { } payment:
-                json.WriteStartObject("payment");
-                json.WriteString("status", "succeeded");
-                json.WriteString("payment_method_id", payment.PaymentMethodId);
-                json.WriteString("provider", payment.Provider);
-                json.WriteString("provider_payment_id", payment.ProviderPaymentId);
-                json.WriteEndObject();
-                break;
-            case LatePaymentReceived late:
-                WriteRefund(json, "late", after, late.Provider, late.ProviderReference, late.ProviderPaymentId,
-                    late.Amount, late.Currency, late.ExpectedAmount, late.ExpectedCurrency);
-                break;
-            case PaymentMismatch mismatch:
-                WriteRefund(json, "mismatch", after, mismatch.Provider, mismatch.ProviderReference, mismatch.ProviderPaymentId,
-                    mismatch.Amount, mismatch.Currency, mismatch.ExpectedAmount, mismatch.ExpectedCurrency);
-                break;
-            default:
-                json.WriteNull("payment");
-                break;
-        }
-    }
+        Completed when after.Payment is { } payment => (payment.Provider, payment.PaymentMethodId),
+        PaymentInitiated initiated => (initiated.Provider, initiated.PaymentMethodId),
+        PaymentMismatch mismatch => (mismatch.Provider, after.Attempt(mismatch.Provider, mismatch.ProviderReference)?.PaymentMethodId),
+        LatePaymentReceived late => (late.Provider, after.Attempt(late.Provider, late.ProviderReference)?.PaymentMethodId),
+        _ => (after.Attempts.LastOrDefault()?.Provider, after.Attempts.LastOrDefault()?.PaymentMethodId),
+    };
 
     // Money taken that does not pay the session: what was taken, what was asked, and the flag.
     private static void WriteRefund(
@@ -218,6 +256,11 @@ public sealed class XenditWebhookBody : ISessionWebhookBody
     }
 
     public bool SendsCallbackToken => true;
+
+    public bool SignsBody => false;
+
+    // This dialect's webhooks are sent as they always were: no choice of events.
+    public string? SubscriptionFor(string type) => null;
 
     public string? WebhookType(PaymentSessionEvent change) => change switch
     {

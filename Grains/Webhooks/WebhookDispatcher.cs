@@ -15,8 +15,10 @@ namespace PaySessions.Grains.Webhooks;
 /// Sends merchant webhooks from the outbox, on every silo: claim due rows, POST each signed body
 /// (<c>PaySessions-Signature: t=…,v1=…</c>, <c>webhook-id: evt_…</c> the event's id, the same on
 /// every retry, and for the Xendit dialect <c>x-callback-token</c>, the business's token read
-/// and decrypted for each attempt), record the attempt, and schedule the next one with
-/// exponential backoff (about a minute first, up to hours apart, for three days). Delivery is at
+/// and decrypted for each attempt; for the Payviox dialect also <c>Signature</c>, the hex HMAC of
+/// the body alone), record the attempt, and schedule the next one (<see cref="WebhookRetrySchedule"/>:
+/// Payviox's 30 s, 5 min, 30 min, then doubling, for three days). A delivery whose type the
+/// business did not choose ends as <c>unsubscribed</c> without being sent. Delivery is at
 /// least once: a crash after a merchant answered but before the row was updated sends again.
 /// </summary>
 public sealed partial class WebhookDispatcher(
@@ -33,6 +35,7 @@ public sealed partial class WebhookDispatcher(
     public const string SignatureHeader = "PaySessions-Signature";
     public const string WebhookIdHeader = "webhook-id";
     public const string CallbackTokenHeader = "x-callback-token";
+    public const string BodySignatureHeader = "Signature";
     private const int Parallelism = 8;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -94,6 +97,12 @@ public sealed partial class WebhookDispatcher(
             return new WebhookOutcome(delivery, clock.GetUtcNow(), null, "skipped", null);
         }
 
+        if (!target.Receives(delivery.Subscription))
+        {
+            // The business did not choose this type (judged now, at send time): recorded, never sent.
+            return new WebhookOutcome(delivery, clock.GetUtcNow(), null, "unsubscribed", null);
+        }
+
         var attempt = await Send(target, delivery, cancellationToken);
         var now = clock.GetUtcNow();
         if (attempt.StatusCode is >= 200 and < 300)
@@ -101,9 +110,9 @@ public sealed partial class WebhookDispatcher(
             return new WebhookOutcome(delivery, now, attempt, "delivered", null);
         }
 
-        var retryAt = now + Backoff(delivery.Attempts + 1);
-        var givingUp = retryAt > delivery.CreatedAt + options.Value.GiveUpAfter;
-        return new WebhookOutcome(delivery, now, attempt, givingUp ? "failed" : "pending", givingUp ? null : retryAt);
+        var retryAt = WebhookRetrySchedule.NextAttemptAt(
+            delivery.CreatedAt, now, delivery.Attempts + 1, options.Value, WebhookRetrySchedule.SpreadOf(delivery.EventId));
+        return new WebhookOutcome(delivery, now, attempt, retryAt is null ? "failed" : "pending", retryAt);
     }
 
     private async Task<AttemptResult> Send(WebhookTarget target, ClaimedWebhook delivery, CancellationToken cancellationToken)
@@ -151,6 +160,13 @@ public sealed partial class WebhookDispatcher(
             Content = new ByteArrayContent(body) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } },
         };
         request.Headers.Add(SignatureHeader, WebhookSignature.Sign(secret, clock.GetUtcNow(), body));
+        if (delivery.SignsBody)
+        {
+            // Payviox's header: the body alone, keyed with the same secret (its "webhook token").
+            // No timestamp, so it does not stop a replay; the header above does.
+            request.Headers.Add(BodySignatureHeader, BodySignature.Sign(secret, body));
+        }
+
         request.Headers.Add(WebhookIdHeader, "evt_" + delivery.EventId.ToString("N"));
         if (callbackToken is not null)
         {
@@ -173,15 +189,6 @@ public sealed partial class WebhookDispatcher(
         {
             return new AttemptResult(target.Url, null, e.HttpRequestError.ToString(), Elapsed());
         }
-    }
-
-    /// <summary>First retry after <see cref="WebhookOptions.FirstRetryDelay"/>, doubling to the maximum, with ±10% jitter.</summary>
-    private TimeSpan Backoff(int attempt)
-    {
-        var settings = options.Value;
-        var exponential = settings.FirstRetryDelay.TotalMilliseconds * Math.Pow(2, Math.Min(attempt - 1, 30));
-        var capped = Math.Min(exponential, settings.MaxRetryDelay.TotalMilliseconds);
-        return TimeSpan.FromMilliseconds(capped * (0.9 + (Random.Shared.NextDouble() * 0.2)));
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook dispatch loop failed; retrying")]

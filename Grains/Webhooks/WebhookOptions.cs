@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Options;
+
 namespace PaySessions.Grains.Webhooks;
 
 /// <summary>Merchant webhook delivery (<c>PaySessions:Webhooks</c>).</summary>
@@ -5,11 +7,21 @@ public sealed class WebhookOptions
 {
     public const string Section = "PaySessions:Webhooks";
 
+    /// <summary>Payviox's documented waits: 30 s, 5 min and 30 min after the first, second and third failure.</summary>
+    public static IReadOnlyList<TimeSpan> PayvioxRetryDelays { get; } = [TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(30)];
+
     /// <summary>How often each silo looks for due deliveries.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>The wait after the first failed attempt; it doubles each time, up to <see cref="MaxRetryDelay"/>.</summary>
-    public TimeSpan FirstRetryDelay { get; set; } = TimeSpan.FromMinutes(1);
+    /// <summary>
+    /// The waits after the first failures, in order (<see cref="WebhookRetrySchedule"/>); none
+    /// configured: <see cref="PayvioxRetryDelays"/>. After the last, the wait doubles up to
+    /// <see cref="MaxRetryDelay"/>. A list with no initial items, so configuration replaces it
+    /// rather than appending to defaults.
+    /// </summary>
+    public List<TimeSpan>? RetryDelays { get; set; }
+
+    public IReadOnlyList<TimeSpan> EffectiveRetryDelays => RetryDelays is { Count: > 0 } delays ? delays : PayvioxRetryDelays;
 
     public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromHours(12);
 
@@ -25,4 +37,25 @@ public sealed class WebhookOptions
     /// webhook URL must be https to a public address, so a merchant cannot aim us at our own network.
     /// </summary>
     public bool AllowPrivateNetworks { get; set; }
+}
+
+/// <summary>Refuses a retry schedule that could not be kept: start-up stops with a sentence naming the key.</summary>
+public sealed class WebhookOptionsValidator : IValidateOptions<WebhookOptions>
+{
+    public ValidateOptionsResult Validate(string? name, WebhookOptions options)
+    {
+        var delays = options.EffectiveRetryDelays;
+        for (var i = 0; i < delays.Count; i++)
+        {
+            if (delays[i] <= TimeSpan.Zero || (i > 0 && delays[i] < delays[i - 1]))
+            {
+                return ValidateOptionsResult.Fail(
+                    $"{WebhookOptions.Section}:RetryDelays must be positive and never shorter than the one before ({WebhookOptions.Section}:RetryDelays:{i} is {delays[i]}).");
+            }
+        }
+
+        return options.GiveUpAfter <= TimeSpan.Zero
+            ? ValidateOptionsResult.Fail($"{WebhookOptions.Section}:GiveUpAfter must be positive.")
+            : ValidateOptionsResult.Success;
+    }
 }

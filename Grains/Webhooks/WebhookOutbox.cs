@@ -4,8 +4,14 @@ using PaySessions.Grains.Sessions;
 
 namespace PaySessions.Grains.Webhooks;
 
-/// <summary>A delivery claimed for one attempt; <paramref name="SendsCallbackToken"/>: it carries the business's <c>x-callback-token</c>.</summary>
-public sealed record ClaimedWebhook(Guid EventId, string BusinessId, string Payload, int Attempts, DateTimeOffset CreatedAt, bool SendsCallbackToken = false);
+/// <summary>
+/// A delivery claimed for one attempt; <paramref name="SendsCallbackToken"/>: it carries the business's <c>x-callback-token</c>;
+/// <paramref name="Subscription"/>: the event type the business must have chosen (null: always sent);
+/// <paramref name="SignsBody"/>: it carries Payviox's <c>Signature</c> header.
+/// </summary>
+public sealed record ClaimedWebhook(
+    Guid EventId, string BusinessId, string Payload, int Attempts, DateTimeOffset CreatedAt, bool SendsCallbackToken = false,
+    string? Subscription = null, bool SignsBody = false);
 
 /// <summary>What one attempt came to.</summary>
 public sealed record AttemptResult(string Url, int? StatusCode, string? Error, int DurationMs);
@@ -24,7 +30,7 @@ public interface IWebhookOutbox
 
     /// <summary>
     /// Records attempts and each delivery's new state (delivered, retry at a time, failed for good,
-    /// skipped) in one transaction: a dispatcher records a whole claimed batch with one commit.
+    /// skipped for want of a URL, unsubscribed) in one transaction: a dispatcher records a whole claimed batch with one commit.
     /// </summary>
     Task RecordAsync(IReadOnlyList<WebhookOutcome> outcomes, CancellationToken cancellationToken);
 
@@ -46,7 +52,7 @@ public sealed class PostgresWebhookOutbox(NpgsqlDataSource dataSource) : IWebhoo
                 FOR UPDATE SKIP LOCKED
             ) due
             WHERE d.event_id = due.event_id
-            RETURNING d.event_id, d.business_id, d.payload::text, d.attempts, d.created_at, d.sends_callback_token
+            RETURNING d.event_id, d.business_id, d.payload::text, d.attempts, d.created_at, d.sends_callback_token, d.subscription, d.signs_body
             """);
         command.Parameters.Add(Time(now));
         command.Parameters.Add(Time(now + lease));
@@ -56,7 +62,8 @@ public sealed class PostgresWebhookOutbox(NpgsqlDataSource dataSource) : IWebhoo
         while (await reader.ReadAsync(cancellationToken))
         {
             claimed.Add(new ClaimedWebhook(
-                reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.GetInt32(3), reader.GetFieldValue<DateTimeOffset>(4), reader.GetBoolean(5)));
+                reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.GetInt32(3), reader.GetFieldValue<DateTimeOffset>(4), reader.GetBoolean(5),
+                reader.IsDBNull(6) ? null : reader.GetString(6), reader.GetBoolean(7)));
         }
 
         return claimed;

@@ -66,7 +66,8 @@ public static class OrleansSetup
         services.TryAddSingleton<SecretProtector>();
         services.AddOptions<SecretOptions>().BindConfiguration(SecretOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<SecretOptions>, SecretOptionsValidator>();
-        services.AddOptions<WebhookOptions>().BindConfiguration(WebhookOptions.Section);
+        services.AddOptions<WebhookOptions>().BindConfiguration(WebhookOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<WebhookOptions>, WebhookOptionsValidator>();
         services.TryAddSingleton<IWebhookOutbox, PostgresWebhookOutbox>();
         // Webhook URLs are the merchant's to choose: no redirects (they could lead anywhere), and
         // every connection re-checks where the name resolves (see WebhookUrlGuard).

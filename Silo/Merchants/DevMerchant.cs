@@ -23,6 +23,13 @@ public sealed class DevMerchantOptions
     /// <summary>The secret they are signed with; required with a URL.</summary>
     public string? WebhookSecret { get; set; }
 
+    /// <summary>
+    /// The webhook event types the dev business receives, re-applied at every Development start:
+    /// every type this service sends, so the walk-through shows each one (a new business made with
+    /// <c>merchants create</c> gets <c>succeeded</c> only).
+    /// </summary>
+    public List<string>? WebhookEvents { get; set; }
+
     /// <summary>The dev business's <c>x-callback-token</c> (Xendit-style webhooks); none when empty.</summary>
     public string? CallbackToken { get; set; }
 }
@@ -41,6 +48,12 @@ public sealed class DevMerchantSeeder(IGrainFactory grains, Microsoft.Extensions
         await business.ImportKey(dev.PublicKey);
         await business.ImportKey(dev.SecretKey);
         await business.EnablePaymentMethods(dev.PaymentMethods);
+        var events = await business.SetWebhookEvents(dev.WebhookEvents is { Count: > 0 } chosen ? chosen : Grains.Webhooks.PayvioxWebhookEvents.Sent);
+        if (!events.Accepted)
+        {
+            throw new InvalidOperationException($"PaySessions:DevMerchant:WebhookEvents was refused: {events.Error}");
+        }
+
         if (!string.IsNullOrWhiteSpace(dev.CallbackToken))
         {
             var token = await business.ImportCallbackToken(dev.CallbackToken);

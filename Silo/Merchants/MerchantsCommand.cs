@@ -106,6 +106,31 @@ public static class MerchantsCommand
             return 0;
         }, cancellationToken));
 
+        var eventsBusiness = new Argument<string>("business") { Description = "The business id (biz_…)." };
+        var eventTypes = new Argument<string[]>("types")
+        {
+            Description = $"Webhook event types, comma- or space-separated: {string.Join(", ", Grains.Webhooks.PayvioxWebhookEvents.All)}.",
+            Arity = ArgumentArity.OneOrMore,
+        };
+        var setWebhookEvents = new Command(
+            "set-webhook-events", "Choose which webhook event types a business receives (Payviox-style sessions; a new business gets succeeded only).")
+        {
+            eventsBusiness, eventTypes,
+        };
+        setWebhookEvents.SetAction((parse, cancellationToken) => WithCluster(configuration, environment, output, error, async grains =>
+        {
+            var businessId = parse.GetValue(eventsBusiness)!;
+            var result = await grains.GetGrain<IBusinessGrain>(businessId).SetWebhookEvents(parse.GetValue(eventTypes)!);
+            if (!result.Accepted)
+            {
+                await error.WriteLineAsync(result.Error);
+                return 1;
+            }
+
+            await output.WriteLineAsync($"{businessId} webhook events: {string.Join(", ", result.Events!)}");
+            return 0;
+        }, cancellationToken));
+
         var enable = MethodsCommand(
             "enable-methods", "Enable catalogue payment methods for a business (their provider must be configured).",
             configuration, environment, output, error, (business, ids) => business.EnableMethods(ids));
@@ -132,7 +157,7 @@ public static class MerchantsCommand
         {
             new Command("merchants", "Manage merchant businesses, their API keys, payment methods and webhooks.")
             {
-                create, list, enable, disable, revoke, setWebhook, rotateToken,
+                create, list, enable, disable, revoke, setWebhook, setWebhookEvents, rotateToken,
             },
         };
         return await root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
@@ -177,6 +202,8 @@ public static class MerchantsCommand
         }
 
         await output.WriteLineAsync($"  methods:  {Methods(profile.EnabledPaymentMethods)}");
+        // A business from before the choice existed has none stored and receives every type.
+        await output.WriteLineAsync($"  webhook events: {(profile.WebhookEvents is { } events ? string.Join(", ", events) : "all (never chosen)")}");
         foreach (var key in profile.Keys)
         {
             // The stored prefix (first characters) and the hash revoke-key accepts: never the key.

@@ -7,7 +7,7 @@
 # While the sweep works, a light wrk load of gets and creates runs, as it did before the due minute.
 # Once every one of the D is expired, it reports from the database: how many expired, the lag of
 # each Expired event after its session's expires_at (p50, p99, max), that each has one Expired
-# event and its session.expired webhook row (and how many were delivered to a local receiver), the
+# event and its expired webhook row (and how many were delivered to a local receiver), the
 # node's memory (RSS, GC heap) before, at peak and after, and the wrk ratios during/before.
 #
 # Usage: bash bench/expiry/scale.sh [open sessions, default 1000000] [due within one minute, default 100000]
@@ -221,7 +221,7 @@ if [ "$webhooks" = 1 ]; then
   say "Waiting up to ${delivery_wait}s for the webhooks to be delivered..."
   deadline=$(( $(date +%s) + delivery_wait ))
   while [ "$(date +%s)" -lt "$deadline" ]; do
-    pending=$(psql -At -c "SELECT count(*) FROM webhook_deliveries WHERE status = 'pending' AND type = 'session.expired'")
+    pending=$(psql -At -c "SELECT count(*) FROM webhook_deliveries WHERE status = 'pending' AND type = 'expired'")
     [ "$pending" = 0 ] && break
     sleep 2
   done
@@ -230,7 +230,7 @@ fi
 echo
 echo "## Expiry at scale: $total open sessions, $due due within one minute"
 echo
-psql -At -F ' ' <<SQL | awk '{ printf "expired: %d of %d (projection %d); Expired events %d (sessions with more than one: %d)\nlag after expires_at, seconds: p50 %.1f, p99 %.1f, max %.1f (committed: p99 %.1f, max %.1f)\nsession.expired webhook rows: %d (delivered %d); sessions due later that ended: %d\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13 }'
+psql -At -F ' ' <<SQL | awk '{ printf "expired: %d of %d (projection %d); Expired events %d (sessions with more than one: %d)\nlag after expires_at, seconds: p50 %.1f, p99 %.1f, max %.1f (committed: p99 %.1f, max %.1f)\nexpired webhook rows: %d (delivered %d); sessions due later that ended: %d\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13 }'
 WITH cohort AS (SELECT session_id, expires_at, status FROM sessions WHERE order_id LIKE 'due-%'),
      expired AS (SELECT e.stream_id, e.occurred_at, e.recorded_at FROM session_events e JOIN cohort c ON c.session_id = e.stream_id WHERE e.type = 'Expired'),
      lag AS (SELECT extract(epoch FROM x.occurred_at - c.expires_at) AS s, extract(epoch FROM x.recorded_at - c.expires_at) AS r
@@ -240,14 +240,14 @@ SELECT (SELECT count(DISTINCT stream_id) FROM expired), (SELECT count(*) FROM co
        (SELECT count(*) FROM expired), (SELECT count(*) FROM (SELECT stream_id FROM expired GROUP BY 1 HAVING count(*) > 1) d),
        (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY s) FROM lag), (SELECT percentile_cont(0.99) WITHIN GROUP (ORDER BY s) FROM lag), (SELECT max(s) FROM lag),
        (SELECT percentile_cont(0.99) WITHIN GROUP (ORDER BY r) FROM lag), (SELECT max(r) FROM lag),
-       (SELECT count(*) FROM webhook_deliveries w JOIN cohort c USING (session_id) WHERE w.type = 'session.expired'),
-       (SELECT count(*) FROM webhook_deliveries w JOIN cohort c USING (session_id) WHERE w.type = 'session.expired' AND w.status = 'delivered'),
+       (SELECT count(*) FROM webhook_deliveries w JOIN cohort c USING (session_id) WHERE w.type = 'expired'),
+       (SELECT count(*) FROM webhook_deliveries w JOIN cohort c USING (session_id) WHERE w.type = 'expired' AND w.status = 'delivered'),
        (SELECT count(*) FROM sessions WHERE order_id LIKE 'later-%' AND status NOT IN ('created', 'payment_initiated'))
 SQL
 last=$(psql -At -c "SELECT extract(epoch FROM max(e.occurred_at))::bigint FROM session_events e WHERE e.type = 'Expired'")
 echo "sweep: first due $(date -u -d "@$t0" +%T), last due $(date -u -d "@$t_end" +%T), last Expired event $(date -u -d "@$last" +%T) UTC"
 if [ "$webhooks" = 1 ]; then
-  delivered_last=$(psql -At -c "SELECT coalesce(extract(epoch FROM max(delivered_at))::bigint, 0) FROM webhook_deliveries WHERE type = 'session.expired' AND status = 'delivered'")
+  delivered_last=$(psql -At -c "SELECT coalesce(extract(epoch FROM max(delivered_at))::bigint, 0) FROM webhook_deliveries WHERE type = 'expired' AND status = 'delivered'")
   echo "webhooks received by the local endpoint: $(cat "$dir/received.json" 2>/dev/null || echo '{}'); last delivery $(date -u -d "@$delivered_last" +%T) UTC, $(( delivered_last - last ))s after the last Expired event"
 fi
 

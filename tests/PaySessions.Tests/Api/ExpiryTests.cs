@@ -35,25 +35,25 @@ public sealed class ExpiryTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task An_expired_session_sends_a_signed_session_expired_webhook()
+    public async Task An_expired_session_sends_a_signed_expired_webhook_to_a_business_that_chose_it()
     {
         await using var receiver = await WebhookReceiver.StartAsync();
         var keys = await _api.NewBusiness("Expiring Shop");
-        var configured = await _api.Host.Grains.GetGrain<IBusinessGrain>(keys.BusinessId).ConfigureWebhook(receiver.Url);
-        Assert.True(configured.Accepted, configured.Error);
+        var secret = await _api.Host.Grains.GetGrain<IBusinessGrain>(keys.BusinessId).ReceiveWebhooks(receiver.Url, "succeeded", "expired");
         var body = Bodies.SeedExample();
         var id = await Create(keys.SecretKey, body);
 
         var deliveries = await receiver.WaitFor(d => d.Count > 0, TimeSpan.FromSeconds(30));
 
         var delivery = Assert.Single(deliveries);
-        Assert.True(ReadmeWebhookScheme.Verify(configured.Secret!, delivery.Signature, Encoding.UTF8.GetBytes(delivery.Body), DateTimeOffset.UtcNow));
+        Assert.True(ReadmeWebhookScheme.Verify(secret, delivery.Signature, Encoding.UTF8.GetBytes(delivery.Body), DateTimeOffset.UtcNow));
+        Assert.True(PayvioxWebhookScheme.Verify(secret, delivery.BodySignature, delivery.Body));
         var webhook = JsonNode.Parse(delivery.Body)!;
-        Assert.Equal("session.expired", webhook["type"]!.GetValue<string>());
+        Assert.Equal("expired", webhook["type"]!.GetValue<string>());
         Assert.Equal(2, webhook["sequence"]!.GetValue<int>());
-        Assert.Equal(id, webhook["data"]!["session_id"]!.GetValue<string>());
-        Assert.Equal("expired", webhook["data"]!["status"]!.GetValue<string>());
-        Assert.Equal(body["order_id"]!.GetValue<string>(), webhook["data"]!["order_id"]!.GetValue<string>());
+        Assert.Equal(id, TestMerchants.SessionOf(webhook));
+        Assert.Equal(body["order_id"]!.GetValue<string>(), webhook["order_id"]!.GetValue<string>());
+        Assert.Null(webhook["provider"]);
         Assert.Equal("expired", await ProjectedStatus(id));
     }
 

@@ -12,11 +12,7 @@ public sealed class MerchantWebhookTests : IAsyncLifetime
 {
     private readonly ApiFixture _api = new();
 
-    public Task InitializeAsync() => _api.InitializeWith(new Dictionary<string, string?>
-    {
-        ["PaySessions:Webhooks:PollInterval"] = "00:00:00.100",
-        ["PaySessions:Webhooks:FirstRetryDelay"] = "00:00:00.500",
-    });
+    public Task InitializeAsync() => _api.InitializeWith(TestMerchants.FastRetries());
 
     public Task DisposeAsync() => _api.DisposeAsync();
 
@@ -24,7 +20,7 @@ public sealed class MerchantWebhookTests : IAsyncLifetime
     public async Task The_whole_loop_ends_with_signed_webhooks_at_the_merchant()
     {
         await using var receiver = await WebhookReceiver.StartAsync();
-        var (keys, secret) = await MerchantWithWebhook(receiver.Url);
+        var (keys, secret) = await MerchantWithWebhook(receiver.Url, "session.payment_initiated", "succeeded");
         var id = await Create(keys.SecretKey);
         var pay = await Bodies.Json(await _api.Post($"/session/{id}/pay", keys.SecretKey, """{"paymentMethodId":"sandbox_card"}"""));
         var approved = await _api.Host.Http.PostAsync(new Uri(pay["redirect_url"]!.GetValue<string>() + "/approve"), null);
@@ -44,19 +40,22 @@ public sealed class MerchantWebhookTests : IAsyncLifetime
             Assert.False(ReadmeWebhookScheme.Verify(secret, ReadmeWebhookScheme.WithTimestamp(delivery.Signature, t + 1), body, DateTimeOffset.UtcNow));
             Assert.False(WebhookSignature.Verify(ReadmeWebhookScheme.WithTimestamp(delivery.Signature, t + 1), secret, body, DateTimeOffset.UtcNow));
             Assert.False(ReadmeWebhookScheme.Verify(secret, delivery.Signature, [.. body, (byte)' '], DateTimeOffset.UtcNow));
+
+            // And Payviox's header, over the body alone, as its documentation tells a merchant to check it.
+            Assert.True(PayvioxWebhookScheme.Verify(secret, delivery.BodySignature, delivery.Body), delivery.BodySignature);
+            Assert.False(PayvioxWebhookScheme.Verify(secret, delivery.BodySignature, delivery.Body + " "));
         }
 
         var bodies = deliveries.Select(d => JsonNode.Parse(d.Body)!).OrderBy(b => b["sequence"]!.GetValue<int>()).ToList();
-        Assert.Equal(["session.payment_initiated", "session.completed"], bodies.Select(b => b["type"]!.GetValue<string>()));
+        Assert.Equal(["session.payment_initiated", "succeeded"], bodies.Select(b => b["type"]!.GetValue<string>()));
         Assert.Equal([2, 3], bodies.Select(b => b["sequence"]!.GetValue<int>()));
+        Assert.All(deliveries, d => Assert.Matches("^evt_[0-9a-f]{32}$", d.WebhookId));
         var completed = bodies[1]!;
-        Assert.Matches("^evt_[0-9a-f]{32}$", completed["id"]!.GetValue<string>());
-        Assert.Equal(id, completed["data"]!["session_id"]!.GetValue<string>());
-        Assert.Equal("completed", completed["data"]!["status"]!.GetValue<string>());
-        Assert.Equal(10000, completed["data"]!["amount"]!.GetValue<long>());
-        Assert.Equal("premium", completed["data"]!["metadata"]!["plan"]!.GetValue<string>());
-        Assert.Equal("succeeded", completed["data"]!["payment"]!["status"]!.GetValue<string>());
-        Assert.Equal("sandbox", completed["data"]!["payment"]!["provider"]!.GetValue<string>());
+        Assert.Equal(id, TestMerchants.SessionOf(completed));
+        Assert.Equal(10000, completed["amount"]!.GetValue<long>());
+        Assert.Equal("premium", completed["metadata"]!["plan"]!.GetValue<string>());
+        Assert.Equal("sandbox", completed["provider"]!.GetValue<string>());
+        Assert.Equal("sandbox_card", completed["payment_method"]!.GetValue<string>());
 
         // The receiver answered; the dispatcher records that a moment later.
         var log = await WebhookLog(id, keys.SecretKey, webhooks => webhooks.Count == 2 && webhooks.All(w => w!["status"]!.GetValue<string>() == "delivered"));
@@ -67,7 +66,8 @@ public sealed class MerchantWebhookTests : IAsyncLifetime
     public async Task Mismatched_and_late_money_reach_the_merchant_signed_and_show_on_the_session()
     {
         await using var receiver = await WebhookReceiver.StartAsync();
-        var (keys, secret) = await MerchantWithWebhook(receiver.Url);
+        var (keys, secret) = await MerchantWithWebhook(
+            receiver.Url, "session.payment_initiated", "session.payment_mismatch", "session.canceled", "session.late_payment");
         var id = await Create(keys.SecretKey);
         var pay = await Bodies.Json(await _api.Post($"/session/{id}/pay", keys.SecretKey, """{"paymentMethodId":"sandbox_card"}"""));
         var reference = Sandbox.ReferenceFrom(pay["redirect_url"]!.GetValue<string>());
@@ -91,14 +91,13 @@ public sealed class MerchantWebhookTests : IAsyncLifetime
             bodies.Select(b => b["type"]!.GetValue<string>()));
         Assert.Equal([2, 3, 4, 5], bodies.Select(b => b["sequence"]!.GetValue<int>()));
 
-        var mismatch = bodies[1]["data"]!;
-        Assert.Equal(id, mismatch["session_id"]!.GetValue<string>());
-        Assert.Equal("payment_initiated", mismatch["status"]!.GetValue<string>());
+        var mismatch = bodies[1];
+        Assert.Equal(id, TestMerchants.SessionOf(mismatch));
         AssertRefund(mismatch["payment"]!, "mismatch", "pay_short_1", 1, "JPY");
         Assert.Equal(reference, mismatch["payment"]!["provider_reference"]!.GetValue<string>());
 
-        var late = bodies[3]["data"]!;
-        Assert.Equal("canceled", late["status"]!.GetValue<string>());
+        var late = bodies[3];
+        Assert.Equal(id, TestMerchants.SessionOf(late));
         AssertRefund(late["payment"]!, "late", "pay_late_1", 10000, "USD");
 
         var session = await Bodies.Json(await _api.Get($"/session/{id}", keys.SecretKey));
@@ -113,16 +112,17 @@ public sealed class MerchantWebhookTests : IAsyncLifetime
     public async Task A_receiver_failing_twice_then_succeeding_gets_the_same_event_id_each_time()
     {
         await using var receiver = await WebhookReceiver.StartAsync(failFirst: 2);
-        var (keys, _) = await MerchantWithWebhook(receiver.Url);
+        var (keys, _) = await MerchantWithWebhook(receiver.Url, "session.canceled");
         var id = await Create(keys.SecretKey);
 
         Assert.Equal(HttpStatusCode.OK, (await _api.Post($"/session/{id}/cancel", keys.SecretKey, "")).StatusCode);
         var deliveries = await receiver.WaitFor(d => d.Any(x => x.AnsweredWith == 200), TimeSpan.FromSeconds(30));
 
         Assert.Equal([500, 500, 200], deliveries.Select(d => d.AnsweredWith));
-        var ids = deliveries.Select(d => JsonNode.Parse(d.Body)!["id"]!.GetValue<string>()).Distinct().ToList();
+        var ids = deliveries.Select(d => d.WebhookId).Distinct().ToList();
         Assert.Single(ids);
         Assert.Single(deliveries.Select(d => d.Body).Distinct());
+        Assert.Single(deliveries.Select(d => d.BodySignature).Distinct());
         Assert.Equal("session.canceled", JsonNode.Parse(deliveries[0].Body)!["type"]!.GetValue<string>());
 
         var log = await WebhookLog(id, keys.SecretKey, webhooks => webhooks.Count == 1 && webhooks[0]!["status"]!.GetValue<string>() == "delivered");
@@ -235,14 +235,12 @@ public sealed class MerchantWebhookTests : IAsyncLifetime
         }
     }
 
-    private async Task<(IssuedKeys Keys, string Secret)> MerchantWithWebhook(string url)
+    private async Task<(IssuedKeys Keys, string Secret)> MerchantWithWebhook(string url, params string[] events)
     {
         var keys = await _api.NewBusiness("Webhook Shop");
         var business = _api.Host.Grains.GetGrain<IBusinessGrain>(keys.BusinessId);
         await business.EnablePaymentMethods(["sandbox_card"]);
-        var configured = await business.ConfigureWebhook(url);
-        Assert.True(configured.Accepted, configured.Error);
-        return (keys, configured.Secret!);
+        return (keys, await business.ReceiveWebhooks(url, events));
     }
 
     private async Task<string> Create(string key)

@@ -1,41 +1,49 @@
 using System.Net;
 using Npgsql;
 using PaySessions.Grains.Merchants;
+using PaySessions.Grains.Webhooks;
 using PaySessions.Tests.Infrastructure;
 
 namespace PaySessions.Tests.Api;
 
 /// <summary>
-/// The merchant-webhook retry schedule, sped up through settings: the first retry after
-/// FirstRetryDelay, each wait doubling up to MaxRetryDelay (±10% jitter), and after GiveUpAfter
-/// the delivery is marked failed and no longer tried. Only lower bounds on the spacing are
-/// asserted: a busy machine may send late, never early.
+/// The merchant-webhook retry schedule on a real host, sped up through settings: the listed waits
+/// (Payviox's 30 s, 5 min, 30 min in production; fractions of a second here) exactly, then each
+/// wait doubling up to MaxRetryDelay, and after GiveUpAfter the delivery is marked failed and no
+/// longer tried. Only lower bounds on the spacing are asserted: a busy machine may send late,
+/// never early. The schedule itself is a pure function, checked in <c>WebhookRetryScheduleProperties</c>.
 /// </summary>
 public sealed class WebhookRetryScheduleTests : IAsyncLifetime
 {
-    private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromMilliseconds(500);
-    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(2);
-    private static readonly TimeSpan GiveUpAfter = TimeSpan.FromSeconds(10);
+    private static readonly List<TimeSpan> Listed = [TimeSpan.FromMilliseconds(200), TimeSpan.FromMilliseconds(300), TimeSpan.FromMilliseconds(400)];
+
+    private static readonly WebhookOptions Schedule = new()
+    {
+        RetryDelays = Listed,
+        MaxRetryDelay = TimeSpan.FromMilliseconds(1500),
+        GiveUpAfter = TimeSpan.FromSeconds(8),
+    };
 
     private readonly ApiFixture _api = new();
 
     public Task InitializeAsync() => _api.InitializeWith(new Dictionary<string, string?>
     {
         ["PaySessions:Webhooks:PollInterval"] = "00:00:00.050",
-        ["PaySessions:Webhooks:FirstRetryDelay"] = FirstRetryDelay.ToString(),
-        ["PaySessions:Webhooks:MaxRetryDelay"] = MaxRetryDelay.ToString(),
-        ["PaySessions:Webhooks:GiveUpAfter"] = GiveUpAfter.ToString(),
+        ["PaySessions:Webhooks:RetryDelays:0"] = Listed[0].ToString(),
+        ["PaySessions:Webhooks:RetryDelays:1"] = Listed[1].ToString(),
+        ["PaySessions:Webhooks:RetryDelays:2"] = Listed[2].ToString(),
+        ["PaySessions:Webhooks:MaxRetryDelay"] = Schedule.MaxRetryDelay.ToString(),
+        ["PaySessions:Webhooks:GiveUpAfter"] = Schedule.GiveUpAfter.ToString(),
     });
 
     public Task DisposeAsync() => _api.DisposeAsync();
 
     [Fact]
-    public async Task A_receiver_that_always_fails_is_retried_with_doubling_waits_then_given_up_and_marked_failed()
+    public async Task A_receiver_that_always_fails_is_retried_on_the_listed_waits_then_doubling_then_given_up_and_marked_failed()
     {
         await using var receiver = await WebhookReceiver.StartAsync(failFirst: int.MaxValue);
         var keys = await _api.NewBusiness("Failing Shop");
-        var configured = await _api.Host.Grains.GetGrain<IBusinessGrain>(keys.BusinessId).ConfigureWebhook(receiver.Url);
-        Assert.True(configured.Accepted, configured.Error);
+        await _api.Host.Grains.GetGrain<IBusinessGrain>(keys.BusinessId).ReceiveWebhooks(receiver.Url, "session.canceled");
         var created = await _api.Post("/session", keys.SecretKey, Bodies.SeedExample().ToJsonString());
         var id = (await Bodies.Json(created))["session_id"]!.GetValue<string>();
         Assert.Equal(HttpStatusCode.OK, (await _api.Post($"/session/{id}/cancel", keys.SecretKey, "")).StatusCode);
@@ -49,19 +57,22 @@ public sealed class WebhookRetryScheduleTests : IAsyncLifetime
         Assert.Equal(attempts.Count, receiver.Deliveries.Count);
         Assert.All(receiver.Deliveries, d => Assert.Equal(500, d.AnsweredWith));
 
-        // The shape of the schedule: wait n after failure n is at least 90% of
-        // min(FirstRetryDelay × 2^(n-1), MaxRetryDelay). At this speed that leaves room for at least
-        // four attempts before giving up, so the doubling and the cap are both seen.
-        Assert.True(attempts.Count >= 4, $"{attempts.Count} attempts");
+        // Wait n after failure n is at least the schedule's: the listed ones, then doubling to the
+        // cap (this delivery's spread added). At this speed more attempts fit than are listed, so
+        // the listed waits, the doubling and the cap are all seen.
+        var spread = WebhookRetrySchedule.SpreadOf(delivery.EventId);
+        Assert.True(attempts.Count >= 6, $"{attempts.Count} attempts");
+        var precision = TimeSpan.FromMilliseconds(1);
         for (var n = 1; n < attempts.Count; n++)
         {
             var wait = attempts[n] - attempts[n - 1];
-            var scheduled = TimeSpan.FromTicks(Math.Min(FirstRetryDelay.Ticks << (n - 1), MaxRetryDelay.Ticks));
-            Assert.True(wait >= scheduled * 0.9, $"wait {n} was {wait.TotalMilliseconds} ms, the schedule says {scheduled.TotalMilliseconds} ms");
+            var scheduled = WebhookRetrySchedule.DelayAfter(n, Schedule, spread);
+            Assert.True(wait + precision >= scheduled, $"wait {n} was {wait.TotalMilliseconds} ms, the schedule says {scheduled.TotalMilliseconds} ms");
         }
 
         // Given up only when the next retry would fall after GiveUpAfter, not before.
-        Assert.True(attempts[^1] + (MaxRetryDelay * 1.1) > delivery.CreatedAt + GiveUpAfter, $"last attempt {attempts[^1]:O}, created {delivery.CreatedAt:O}");
+        var next = attempts[^1] + WebhookRetrySchedule.DelayAfter(attempts.Count, Schedule, spread);
+        Assert.True(next + precision > delivery.CreatedAt + Schedule.GiveUpAfter, $"last attempt {attempts[^1]:O}, created {delivery.CreatedAt:O}");
     }
 
     private sealed record DeliveryRow(Guid EventId, string Status, int Attempts, DateTimeOffset CreatedAt);

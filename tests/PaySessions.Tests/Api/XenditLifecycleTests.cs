@@ -27,7 +27,9 @@ public sealed class XenditLifecycleTests : IAsyncLifetime
     public Task InitializeAsync() => _api.InitializeWith(new Dictionary<string, string?>
     {
         ["PaySessions:Webhooks:PollInterval"] = "00:00:00.100",
-        ["PaySessions:Webhooks:FirstRetryDelay"] = "00:00:00.500",
+        ["PaySessions:Webhooks:RetryDelays:0"] = "00:00:00.500",
+        ["PaySessions:Webhooks:RetryDelays:1"] = "00:00:00.500",
+        ["PaySessions:Webhooks:RetryDelays:2"] = "00:00:00.500",
         ["PaySessions:Sessions:ExpirySweepPeriod"] = "00:00:01",
     });
 
@@ -203,6 +205,9 @@ public sealed class XenditLifecycleTests : IAsyncLifetime
         Assert.Single(deliveries.Select(d => d.Body).Distinct());
         Assert.Single(deliveries.Select(d => d.WebhookId).Distinct());
         Assert.All(deliveries, d => Assert.Equal(merchant.CallbackToken, d.CallbackToken));
+
+        // The Xendit dialect's deliveries are as they were: no Payviox Signature header.
+        Assert.All(deliveries, d => Assert.Null(d.BodySignature));
     }
 
     [Fact]
@@ -210,6 +215,7 @@ public sealed class XenditLifecycleTests : IAsyncLifetime
     {
         await using var receiver = await WebhookReceiver.StartAsync();
         var merchant = await Merchant(receiver.Url);
+        Assert.True((await _api.Host.Grains.GetGrain<IBusinessGrain>(merchant.Keys.BusinessId).SetWebhookEvents(["session.canceled"])).Accepted);
         var created = await _api.Post("/session", merchant.Keys.SecretKey, Bodies.SeedExample().ToJsonString());
         var id = (await Bodies.Json(created))["session_id"]!.GetValue<string>();
 
@@ -217,8 +223,10 @@ public sealed class XenditLifecycleTests : IAsyncLifetime
         var delivery = Assert.Single(await receiver.WaitFor(d => d.Count > 0, Within));
 
         Assert.Equal("session.canceled", JsonNode.Parse(delivery.Body)!["type"]!.GetValue<string>());
+        Assert.Equal(id, TestMerchants.SessionOf(JsonNode.Parse(delivery.Body)!));
         Assert.Null(delivery.CallbackToken);
-        Assert.Equal(JsonNode.Parse(delivery.Body)!["id"]!.GetValue<string>(), delivery.WebhookId);
+        Assert.True(PayvioxWebhookScheme.Verify(merchant.Secret, delivery.BodySignature, delivery.Body));
+        Assert.Matches("^evt_[0-9a-f]{32}$", delivery.WebhookId);
     }
 
     // Initiates with the sandbox card, then approves on the sandbox's checkout over HTTP, as a customer would.

@@ -55,10 +55,10 @@ public sealed class BulkExpiryStoreTests : IAsyncLifetime
         Assert.Equal(ids[3..].Order(), result.Expired.Order());
         Assert.Equal(ids[..3].Order(), result.Refused.Order());
         Assert.Empty(result.NotDue);
-        var endings = new[] { ("canceled", "Canceled", "session.canceled"), ("canceled", "Canceled", "session.canceled"), ("completed", "Completed", "session.completed") };
+        var endings = new[] { ("canceled", "Canceled", "session.canceled"), ("canceled", "Canceled", "session.canceled"), ("completed", "Completed", "succeeded") };
         for (var i = 0; i < ids.Length; i++)
         {
-            var (status, ending, webhook) = i < 3 ? endings[i] : ("expired", "Expired", "session.expired");
+            var (status, ending, webhook) = i < 3 ? endings[i] : ("expired", "Expired", "expired");
             Assert.Equal((status, 2), await ProjectionOf(_db, ids[i]));
             Assert.Equal(["Created", ending], (await writer.ReadStreamAsync(ids[i])).Select(e => e.Type));
             Assert.Equal([webhook], await WebhookTypes(ids[i]));

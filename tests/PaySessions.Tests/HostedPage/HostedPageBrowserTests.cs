@@ -70,9 +70,10 @@ public sealed class HostedPageBrowserTests(HostedPageFixture fixture, HostedPage
 
         Assert.Equal(SessionStatus.Completed, (await fixture.Snapshot(id))!.Status);
         var deliveries = await fixture.Merchant.WaitFor(
-            d => d.Any(x => x.Body.Contains(id, StringComparison.Ordinal) && x.Body.Contains("completed", StringComparison.Ordinal)),
+            d => d.Any(x => x.Body.Contains(id, StringComparison.Ordinal) && x.Body.Contains("\"type\":\"succeeded\"", StringComparison.Ordinal)),
             TimeSpan.FromSeconds(30));
-        Assert.Contains(deliveries, x => x.Body.Contains(id, StringComparison.Ordinal) && x.AnsweredWith == 200);
+        Assert.Contains(
+            deliveries, x => x.Body.Contains(id, StringComparison.Ordinal) && x.Body.Contains("\"type\":\"succeeded\"", StringComparison.Ordinal) && x.AnsweredWith == 200);
     }
 
     [Fact]

@@ -121,7 +121,7 @@ public static class RestingSessions
             FROM sessions WHERE session_id = $1
             """);
         await Read("""
-            SELECT concat_ws(' | ', 'outbox', event_id, session_id, business_id, type, sequence, payload::text, sends_callback_token)
+            SELECT concat_ws(' | ', 'outbox', event_id, session_id, business_id, type, sequence, payload::text, sends_callback_token, subscription, signs_body)
             FROM webhook_deliveries WHERE session_id = $1 ORDER BY sequence
             """);
         return rows;

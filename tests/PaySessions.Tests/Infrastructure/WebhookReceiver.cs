@@ -44,7 +44,8 @@ public sealed class WebhookReceiver : IAsyncDisposable
             receiver._deliveries.Enqueue(new Delivery(
                 body, headers["PaySessions-Signature"].ToString(), failing ? 500 : 200,
                 headers.TryGetValue("x-callback-token", out var token) ? token.ToString() : null,
-                headers["webhook-id"].ToString()));
+                headers["webhook-id"].ToString(),
+                headers.TryGetValue("Signature", out var bodySignature) ? bodySignature.ToString() : null));
             return failing ? Results.StatusCode(500) : Results.Ok();
         });
         await app.StartAsync();
@@ -71,6 +72,11 @@ public sealed class WebhookReceiver : IAsyncDisposable
     }
 
 
-    /// <summary>One request as received; <paramref name="CallbackToken"/> is null when the header was absent.</summary>
-    public sealed record Delivery(string Body, string Signature, int AnsweredWith, string? CallbackToken = null, string WebhookId = "");
+    /// <summary>
+    /// One request as received: <paramref name="Signature"/> is <c>PaySessions-Signature</c>,
+    /// <paramref name="BodySignature"/> Payviox's <c>Signature</c>; <paramref name="CallbackToken"/>
+    /// and <paramref name="BodySignature"/> are null when the header was absent.
+    /// </summary>
+    public sealed record Delivery(
+        string Body, string Signature, int AnsweredWith, string? CallbackToken = null, string WebhookId = "", string? BodySignature = null);
 }

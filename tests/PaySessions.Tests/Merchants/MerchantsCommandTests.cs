@@ -132,12 +132,13 @@ public sealed partial class MerchantsCommandTests(ApiFixture api)
         Assert.DoesNotContain(secretKey[12..24], listing, StringComparison.Ordinal);
         Assert.Contains($"{ApiFixture.DevBusiness}  Dev Merchant", listing, StringComparison.Ordinal);
         var block = Block(listing, businessId);
-        Assert.Equal(5, block.Count);
+        Assert.Equal(6, block.Count);
         Assert.Equal($"{businessId}  Listed Ltd", block[0]);
         Assert.Matches(@"^  created:  \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}Z$", block[1]);
         Assert.Equal("  methods:  sandbox_wallet, sandbox_card", block[2]);
-        Assert.Matches($@"^  key:      {Regex.Escape(publicKey[..12])}…  public test  revoked .+  sha256 {ApiKeys.Hash(publicKey)}$", block[3]);
-        Assert.Matches($@"^  key:      {Regex.Escape(secretKey[..12])}…  secret test  active  sha256 {ApiKeys.Hash(secretKey)}$", block[4]);
+        Assert.Equal("  webhook events: succeeded", block[3]);
+        Assert.Matches($@"^  key:      {Regex.Escape(publicKey[..12])}…  public test  revoked .+  sha256 {ApiKeys.Hash(publicKey)}$", block[4]);
+        Assert.Matches($@"^  key:      {Regex.Escape(secretKey[..12])}…  secret test  active  sha256 {ApiKeys.Hash(secretKey)}$", block[5]);
     }
 
     [Fact]
@@ -204,6 +205,36 @@ public sealed partial class MerchantsCommandTests(ApiFixture api)
         var (_, listing) = await Run("merchants", "list");
         Assert.DoesNotContain(first, listing, StringComparison.Ordinal);
         Assert.DoesNotContain(second, listing, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Merchants_set_webhook_events_chooses_the_types_a_business_receives_all_or_nothing()
+    {
+        var (_, output) = await Run("merchants", "create", "--name", "Choosy Shop");
+        var businessId = Field().Match(output).Groups[1].Value;
+        var business = api.Host.Grains.GetGrain<IBusinessGrain>(businessId);
+        Assert.Equal(["succeeded"], (await business.GetProfile())!.WebhookEvents);
+
+        var (chosen, said) = await Run("merchants", "set-webhook-events", businessId, "session.canceled,expired", "succeeded");
+
+        Assert.Equal(0, chosen);
+        Assert.Equal($"{businessId} webhook events: succeeded, expired, session.canceled", said.Trim());
+        Assert.Equal(["succeeded", "expired", "session.canceled"], (await business.GetProfile())!.WebhookEvents);
+        Assert.Contains("  webhook events: succeeded, expired, session.canceled", (await Run("merchants", "list")).Output, StringComparison.Ordinal);
+
+        // One unknown name refuses the whole list, in one line, and changes nothing.
+        foreach (var refusedArgs in new[] { new[] { "incomplete,succeded" }, ["incomplete", "session.completed"], ["Succeeded"], [""], [" , "] })
+        {
+            var (refused, refusal) = await Run(["merchants", "set-webhook-events", businessId, .. refusedArgs]);
+            Assert.Equal(1, refused);
+            Assert.Single(refusal.Trim().Split('\n'));
+            Assert.Equal(["succeeded", "expired", "session.canceled"], (await business.GetProfile())!.WebhookEvents);
+        }
+
+        Assert.Contains("'succeded'", (await Run("merchants", "set-webhook-events", businessId, "incomplete,succeded")).Output, StringComparison.Ordinal);
+        var (nobody, nobodySaid) = await Run("merchants", "set-webhook-events", "biz_nobody_at_all", "succeeded");
+        Assert.Equal(1, nobody);
+        Assert.Equal("Business biz_nobody_at_all is not registered.", nobodySaid.Trim());
     }
 
     private static List<string> Block(string listing, string businessId) =>

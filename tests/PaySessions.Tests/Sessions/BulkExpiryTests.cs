@@ -46,7 +46,7 @@ public sealed class BulkExpiryTests(SessionClusterFixture fixture)
         {
             Assert.Equal("expired", row.Status);
             Assert.Equal(["Created", "Expired"], row.Events);
-            Assert.Equal(["session.expired"], row.Webhooks);
+            Assert.Equal(["expired"], row.Webhooks);
         });
 
         // No grain of a resting session read or wrote its stream: the bulk path did it all. The
@@ -112,7 +112,7 @@ public sealed class BulkExpiryTests(SessionClusterFixture fixture)
         {
             Assert.Equal("expired", row.Status);
             Assert.Equal(["Created", "Expired"], row.Events);
-            Assert.Equal(["session.expired"], row.Webhooks);
+            Assert.Equal(["expired"], row.Webhooks);
         });
 
         // Every grain the race woke answers as the rows say.
@@ -167,7 +167,7 @@ public sealed class BulkExpiryTests(SessionClusterFixture fixture)
         {
             Assert.Equal("expired", row.Status);
             Assert.Equal(["Created", "Expired"], row.Events);
-            Assert.Equal(["session.expired"], row.Webhooks);
+            Assert.Equal(["expired"], row.Webhooks);
         });
         Assert.All(ids, id => Assert.Equal(0, CountingEventStore.Appends(id)));
     }
@@ -205,7 +205,7 @@ public sealed class BulkExpiryTests(SessionClusterFixture fixture)
         {
             Assert.Equal("expired", row.Status);
             Assert.Equal(["Created", "Expired"], row.Events);
-            Assert.Equal(["session.expired"], row.Webhooks);
+            Assert.Equal(["expired"], row.Webhooks);
         });
     }
 

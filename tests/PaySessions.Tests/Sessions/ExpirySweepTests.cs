@@ -29,7 +29,7 @@ public sealed class ExpirySweepTests(SessionClusterFixture fixture)
         {
             Assert.Equal("expired", row.Status);
             Assert.Equal(["Created", "Expired"], row.Events);
-            Assert.Equal(["session.expired"], row.Webhooks);
+            Assert.Equal(["expired"], row.Webhooks);
         });
     }
 
@@ -57,7 +57,7 @@ public sealed class ExpirySweepTests(SessionClusterFixture fixture)
         {
             Assert.Equal("expired", rows[id].Status);
             Assert.Equal(["Expired"], rows[id].Events.Where(IsEnding));
-            Assert.Equal(["session.expired"], rows[id].Webhooks);
+            Assert.Equal(["expired"], rows[id].Webhooks);
         });
         Assert.All(notDue, id =>
         {
