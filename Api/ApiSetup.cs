@@ -98,7 +98,12 @@ public static class ApiSetup
         sessions.MapPost("", CreateSessionEndpoint.Handle).AddEndpointFilter<JsonRequestBody>().WithName("CreateSession");
         sessions.MapGet("/{id}", GetSessionEndpoint.Handle).WithName("GetSession");
         sessions.MapGet("/{id}/events", GetSessionEventsEndpoint.Handle).WithName("GetSessionEvents");
+        sessions.MapGet("/{id}/payments", GetPaymentMethodsEndpoint.HandlePayviox).WithName("GetSessionPayments");
         sessions.MapGet("/{id}/payment-methods", GetPaymentMethodsEndpoint.Handle).WithName("GetPaymentMethods");
+
+        // Payviox's method picker: the business's methods, not one session's.
+        endpoints.MapGet("/payments/methods", ListPaymentMethodsEndpoint.Handle)
+            .RequireAuthorization().WithErrorShape(ErrorShapes.Default).WithName("ListPaymentMethods");
         sessions.MapPost("/{id}/cancel", CancelSessionEndpoint.Handle).WithName("CancelSession");
         sessions.MapGet("/{id}/webhooks", GetSessionWebhooksEndpoint.Handle).WithName("GetSessionWebhooks");
         sessions.MapPost("/{id}/pay", PaySessionEndpoint.Handle).AddEndpointFilter<JsonRequestBody>().WithName("PaySession");

@@ -54,6 +54,14 @@ public interface IBusinessGrain : IGrainWithStringKey
     Task<IReadOnlyList<Sessions.AvailablePaymentMethod>> GetAvailablePaymentMethods(string currency, long amount, bool livemode);
 
     /// <summary>
+    /// The enabled methods whose provider is configured for the filter's mode, narrowed by its
+    /// countries and currencies, each with the fee schedule for the customer it names (company or
+    /// not), in catalogue order. Answered from memory: the business record and the catalogue.
+    /// </summary>
+    [Alias("ListPaymentMethods")]
+    Task<IReadOnlyList<Payments.PaymentMethodListing>> ListPaymentMethods(Payments.PaymentMethodFilter filter);
+
+    /// <summary>
     /// Sets where session webhooks go and issues a new signing secret, returned once (stored only
     /// encrypted). Refuses a URL that is not absolute http(s), or (outside Development) not https
     /// or pointing at a loopback or private address.

@@ -265,6 +265,9 @@ public sealed class BusinessGrain(
     public Task<IReadOnlyList<AvailablePaymentMethod>> GetAvailablePaymentMethods(string currency, long amount, bool livemode) =>
         Task.FromResult(record.RecordExists ? catalog.Available(record.State.EnabledPaymentMethods, currency, amount, livemode) : []);
 
+    public Task<IReadOnlyList<PaymentMethodListing>> ListPaymentMethods(PaymentMethodFilter filter) =>
+        Task.FromResult(record.RecordExists ? catalog.List(record.State.EnabledPaymentMethods, filter) : []);
+
     public Task<WebhookConfiguration> ConfigureWebhook(string url) =>
         SetWebhook(url, "whsec_" + RandomNumberGenerator.GetString(KeyAlphabet, KeyRandomLength));
 

@@ -1,3 +1,4 @@
+using PaySessions.Grains.Payments;
 using PaySessions.Grains.Sessions.Events;
 using PaySessions.Grains.Sessions.Xendit;
 
@@ -15,9 +16,12 @@ public static class PaymentReports
     /// A SAVE session asks for no money: it completes with the payment token the provider saved,
     /// a success that saved none is a failed attempt, and money reported for it is a mismatch
     /// (late money a late payment) like any other, never kept silently.
+    /// A completion records its fee once, from the schedule <paramref name="fees"/> holds for the
+    /// attempt's method at that moment, on the attempt's own amount and currency: later schedule
+    /// changes never move it (null when no schedule source is given or the method is gone).
     /// </summary>
     public static (PaymentReportOutcome Outcome, PaymentSessionEvent? Event) Decide(
-        PaymentSessionState state, ProviderPaymentReport report, DateTimeOffset now)
+        PaymentSessionState state, ProviderPaymentReport report, DateTimeOffset now, IFeeSchedules? fees = null)
     {
         var attempt = state.Attempt(report.Provider, report.ProviderReference);
         if (attempt is null)
@@ -98,8 +102,16 @@ public static class PaymentReports
             PaymentTokenId = report.PaymentTokenId,
             CustomerDetails = report.CustomerDetails,
             PaymentDetails = report.PaymentDetails,
+            Fees = FeeOf(attempt, fees),
         });
     }
+
+    // No fact of a session says its customer is a company (the Payviox create has no such field,
+    // and Xendit-style customers are INDIVIDUAL only), so a completion charges the regular schedule.
+    private static long? FeeOf(PaymentAttempt attempt, IFeeSchedules? fees) =>
+        fees?.ScheduleOf(attempt.PaymentMethodId, isCompany: false) is { } schedule
+            ? PaymentFees.Compute(schedule, attempt.Amount, attempt.Currency)
+            : null;
 
     // A success that moved no money, for a session that asked for none.
     private static (PaymentReportOutcome, PaymentSessionEvent?) DecideSave(

@@ -25,6 +25,7 @@ public sealed partial class PaymentSessionGrain(
     IEventStore store,
     IWebhookOutbox outbox,
     PaymentProviders providers,
+    PaymentMethodCatalog catalog,
     Xendit.PaymentLinks links,
     TimeProvider clock,
     IOptions<PaymentSessionOptions> options,
@@ -404,7 +405,8 @@ public sealed partial class PaymentSessionGrain(
         await ExpireIfDue();
         for (var i = 0; i < MaxDecisions; i++)
         {
-            var (outcome, @event) = PaymentReports.Decide(State, report, clock.GetUtcNow());
+            // The catalogue holds every fee schedule in memory: the fee is decided in this turn with no I/O.
+            var (outcome, @event) = PaymentReports.Decide(State, report, clock.GetUtcNow(), catalog);
             if (@event is null || await RaiseConditionalEvent(@event))
             {
                 if (outcome is PaymentReportOutcome.LatePaymentRecorded or PaymentReportOutcome.MismatchRecorded)

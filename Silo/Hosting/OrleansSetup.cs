@@ -53,7 +53,9 @@ public static class OrleansSetup
         services.TryAddSingleton<PaymentMethodCatalog>();
         services.TryAddSingleton(_ => new PaymentLinks(silo.Configuration[PaymentLinks.PublicBaseUrlKey]));
         services.AddOptions<PaymentMethodCatalogOptions>()
-            .Configure<IConfiguration>((options, configuration) => configuration.GetSection(PaymentMethodCatalogOptions.Section).Bind(options.Methods));
+            .Configure<IConfiguration>((options, configuration) => configuration.GetSection(PaymentMethodCatalogOptions.Section).Bind(options.Methods))
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<PaymentMethodCatalogOptions>, PaymentMethodCatalogOptionsValidator>();
         services.AddOptions<PaymentProvidersOptions>().Configure<IConfiguration>((options, configuration) =>
         {
             options.PublicBaseUrl = configuration["PaySessions:PublicBaseUrl"] ?? options.PublicBaseUrl;
