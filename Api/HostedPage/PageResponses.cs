@@ -28,7 +28,7 @@ public static class PageResponses
                 ParameterView.FromDictionary(new Dictionary<string, object?> { [nameof(PayPage.View)] = view }));
             return output.ToHtmlString();
         });
-        ApplyHeaders(http.Response);
+        ApplyHeaders(http.Response, view.FrameOrigins);
         return TypedResults.Content(html, "text/html; charset=utf-8", statusCode: status);
     }
 
@@ -48,13 +48,32 @@ public static class PageResponses
         return new FormToken(tokens.FormFieldName, tokens.RequestToken!);
     }
 
-    private static void ApplyHeaders(HttpResponse response)
+    /// <summary>
+    /// The policy of a page of a business that allows framing: exactly its origins may frame it,
+    /// and the page's own script (from this origin, never inline) may run.
+    /// </summary>
+    public static string PolicyFor(IReadOnlyList<string> frameOrigins) =>
+        frameOrigins.Count == 0
+            ? ContentSecurityPolicy
+            : "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; base-uri 'none'; frame-ancestors " + string.Join(' ', frameOrigins);
+
+    private static void ApplyHeaders(HttpResponse response, IReadOnlyList<string>? frameOrigins = null)
     {
         var headers = response.Headers;
-        headers.ContentSecurityPolicy = ContentSecurityPolicy;
+        headers.ContentSecurityPolicy = PolicyFor(frameOrigins ?? []);
         headers["Referrer-Policy"] = "no-referrer";
         headers.XContentTypeOptions = "nosniff";
-        headers.XFrameOptions = "DENY";
+        // X-Frame-Options cannot name several origins; with frame-ancestors listing some it is
+        // left out (browsers that know frame-ancestors ignore it anyway), DENY otherwise.
+        if (frameOrigins is not { Count: > 0 })
+        {
+            headers.XFrameOptions = "DENY";
+        }
+        else
+        {
+            headers.Remove("X-Frame-Options");
+        }
+
         // The page shows a session's state and carries a one-time form token: never stored.
         headers.CacheControl = "no-store";
         headers.Pragma = "no-cache";
