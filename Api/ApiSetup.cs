@@ -13,6 +13,7 @@ using PaySessions.Api.HostedPage;
 using PaySessions.Api.Http;
 using PaySessions.Api.Merchants;
 using PaySessions.Api.Sandbox;
+using PaySessions.Api.Sdk;
 using PaySessions.Api.Sessions;
 using PaySessions.Api.Webhooks;
 using PaySessions.Api.Xendit;
@@ -46,8 +47,10 @@ public static class ApiSetup
         services.AddSingleton<RecentlyValidKeys>();
 
         // The hosted page's forms: tokens are issued and checked by its endpoints themselves.
-        services.AddAntiforgery();
+        services.AddAntiforgery(FramedPageCookie.Configure);
         services.AddOptions<HostedPageOptions>().BindConfiguration(HostedPageOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+
+        services.AddSdkCors();
 
         services.AddExceptionHandler<ApiExceptionHandler>();
         services.AddProblemDetails();
@@ -84,6 +87,7 @@ public static class ApiSetup
     {
         app.UseMiddleware<RequestLimits>();
         app.UseForwardedHeaders();
+        app.UseSdkCors();
         app.UseExceptionHandler();
         app.UseStatusCodePages(context => RequestLimits.WriteEmptyError(context.HttpContext));
         app.UseAuthentication();
@@ -118,6 +122,7 @@ public static class ApiSetup
         endpoints.MapPost("/webhooks/{provider}", ReceiveProviderWebhookEndpoint.Handle).WithName("ReceiveProviderWebhook");
 
         endpoints.MapHostedPage();
+        endpoints.MapSdk();
 
         var sandbox = endpoints.MapGroup("/sandbox/checkout/{reference}");
         sandbox.MapGet("", SandboxCheckoutEndpoints.Show).WithName("SandboxCheckout");

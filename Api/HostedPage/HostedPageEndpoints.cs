@@ -32,6 +32,7 @@ public static class HostedPageEndpoints
     {
         var pay = endpoints.MapGroup("/pay");
         pay.MapGet("/assets/{name}", PageStylesheet.Serve).WithName("HostedPageStylesheet");
+        pay.MapGet("/scripts/{name}", PageScript.Serve).WithName("HostedPageScript");
         pay.MapGet("/{session_id}", Show).WithName("HostedPage");
         pay.MapPost("/{session_id}", Choose).WithName("HostedPageChoose");
         return endpoints;
@@ -46,20 +47,27 @@ public static class HostedPageEndpoints
             return await NotFound(http);
         }
 
-        // Right after a payment the customer of a Xendit-style session goes back to the shop:
-        // 303 to its success_return_url once the session is completed (https, checked at create).
+        // Right after a payment the customer goes back to the shop, once the session is completed:
+        // a Xendit-style session to its success_return_url, a Payviox-style one to the business's
+        // return URL with session_id. At the top level that is a 303; in a frame (iframe mode) the
+        // page shows the outcome and its script asks the shop's page to go there
+        // (payviox:redirect), since the shop's page belongs in the top window, not in our frame.
         // Any later visit shows the final page, with that address as a link.
-        if (session.Status == SessionStatus.Completed
-            && http.Request.Query[AfterPaymentQuery] == "payment"
-            && session.Xendit?.SuccessReturnUrl is { } success
-            && Uri.TryCreate(success, UriKind.Absolute, out var shop) && shop.Scheme == Uri.UriSchemeHttps)
+        var business = await grains.Get<IBusinessGrain>(session.BusinessId).GetProfile();
+        string? frameRedirect = null;
+        if (http.Request.Query[AfterPaymentQuery] == "payment" && ShopReturn.AfterCompletion(session, business) is { } shop)
         {
-            return PageResponses.SeeOther(http, shop.AbsoluteUri);
+            if (!FramedPageCookie.IsFramed(http.Request) || business?.FrameOrigins is not { Count: > 0 })
+            {
+                return PageResponses.SeeOther(http, shop);
+            }
+
+            frameRedirect = shop;
         }
 
         var now = clock.GetUtcNow();
         var state = PageViews.StateOf(session, now);
-        return await PageOf(http, grains, antiforgery, session, state, now, options.Value, StatusCodes.Status200OK);
+        return await PageOf(http, grains, antiforgery, session, business, state, now, options.Value, StatusCodes.Status200OK, frameRedirect);
     }
 
     /// <summary>Where a provider sends the customer back after a payment: the page, marked as just after it.</summary>
@@ -95,7 +103,12 @@ public static class HostedPageEndpoints
                 return PageResponses.SeeOther(http, result.RedirectUrl ?? PagePath(sessionId));
             case InitiatePaymentOutcome.IpMismatch:
                 return await PageResponses.Page(
-                    http, PageViews.Bare(PageState.Forbidden, PageText.For(session, http.Request), PageStylesheet.Href, sessionId), StatusCodes.Status403Forbidden);
+                    http,
+                    PageViews.Bare(PageState.Forbidden, PageText.For(session, http.Request), PageStylesheet.Href, sessionId) with
+                    {
+                        FrameOrigins = (await grains.Get<IBusinessGrain>(session.BusinessId).GetProfile())?.FrameOrigins ?? [],
+                    },
+                    StatusCodes.Status403Forbidden);
             case InitiatePaymentOutcome.NotFound:
                 return await NotFound(http);
             case InitiatePaymentOutcome.Closed:
@@ -119,27 +132,34 @@ public static class HostedPageEndpoints
             InitiatePaymentOutcome.InProgress => (pageText["InProgress"], StatusCodes.Status409Conflict, methods),
             _ => (pageText["MethodNotAvailable"], StatusCodes.Status400BadRequest, methods),
         };
+        var business = await grains.Get<IBusinessGrain>(fresh.BusinessId).GetProfile();
         var view = PageViews.For(
-            fresh, await BusinessName(grains, fresh), PageState.Open, pageText, now, offered, PageResponses.Token(http, antiforgery), PageStylesheet.Href, options.Value.WaitingRefreshSeconds, notice);
-        return await PageResponses.Page(http, view, status);
+            fresh, business?.Name ?? "", PageState.Open, pageText, now, offered, PageResponses.Token(http, antiforgery), PageStylesheet.Href, options.Value.WaitingRefreshSeconds, notice);
+        return await PageResponses.Page(http, WithShop(view, fresh, business), status);
     }
 
     private static async Task<IResult> PageOf(
-        HttpContext http, IGrainFactory grains, IAntiforgery antiforgery, PaymentSessionSnapshot session, PageState state, DateTimeOffset now, HostedPageOptions options, int status)
+        HttpContext http, IGrainFactory grains, IAntiforgery antiforgery, PaymentSessionSnapshot session, BusinessProfile? business, PageState state, DateTimeOffset now,
+        HostedPageOptions options, int status, string? frameRedirect)
     {
         var text = PageText.For(session, http.Request);
         var open = state == PageState.Open;
         var methods = open ? await grains.Get<IPaymentSessionGrain>(session.SessionId).GetPaymentMethods() : [];
         var token = open ? PageResponses.Token(http, antiforgery) : null;
-        var view = PageViews.For(session, await BusinessName(grains, session), state, text, now, methods, token, PageStylesheet.Href, options.WaitingRefreshSeconds);
-        return await PageResponses.Page(http, view, status);
+        var view = PageViews.For(session, business?.Name ?? "", state, text, now, methods, token, PageStylesheet.Href, options.WaitingRefreshSeconds);
+        return await PageResponses.Page(http, WithShop(view, session, business) with { FrameRedirect = frameRedirect }, status);
     }
+
+    // What the business's own settings add to a page: the way back to its shop once paid (a
+    // Payviox-style session; a Xendit-style one carries its own) and the origins that may frame it.
+    private static PageView WithShop(PageView view, PaymentSessionSnapshot session, BusinessProfile? business) => view with
+    {
+        ReturnUrl = view.ReturnUrl ?? (view.State == PageState.Completed ? ShopReturn.AfterCompletion(session, business) : null),
+        FrameOrigins = business?.FrameOrigins ?? [],
+    };
 
     private static Task<IResult> NotFound(HttpContext http) =>
         PageResponses.Page(http, PageViews.Bare(PageState.NotFound, PageText.For(null, http.Request), PageStylesheet.Href), StatusCodes.Status404NotFound);
-
-    private static async Task<string> BusinessName(IGrainFactory grains, PaymentSessionSnapshot session) =>
-        (await grains.Get<IBusinessGrain>(session.BusinessId).GetProfile())?.Name ?? "";
 
     private static string PagePath(string sessionId) => "/pay/" + sessionId;
 

@@ -19,13 +19,14 @@ public static class PageResponses
         "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; frame-ancestors 'none'";
 
     public static Task<IResult> Page(HttpContext http, PageView view, int status) =>
-        Render<PayPage>(http, new Dictionary<string, object?> { [nameof(PayPage.View)] = view }, status);
+        Render<PayPage>(http, new Dictionary<string, object?> { [nameof(PayPage.View)] = view }, status, view.FrameOrigins);
 
     /// <summary>
     /// Any page of ours (the hosted page, the sandbox checkout) rendered with the page's headers:
     /// they share the stylesheet and the rules on script, framing and caching.
     /// </summary>
-    public static async Task<IResult> Render<TComponent>(HttpContext http, IDictionary<string, object?> parameters, int status)
+    /// <param name="frameOrigins">The origins that may frame the page (a business's iframe mode); none when null.</param>
+    public static async Task<IResult> Render<TComponent>(HttpContext http, IDictionary<string, object?> parameters, int status, IReadOnlyList<string>? frameOrigins = null)
         where TComponent : IComponent
     {
         var loggers = http.RequestServices.GetService(typeof(ILoggerFactory)) as ILoggerFactory ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance;
@@ -35,7 +36,7 @@ public static class PageResponses
             var output = await renderer.RenderComponentAsync<TComponent>(ParameterView.FromDictionary(parameters));
             return output.ToHtmlString();
         });
-        ApplyHeaders(http.Response);
+        ApplyHeaders(http.Response, frameOrigins);
         return TypedResults.Content(html, "text/html; charset=utf-8", statusCode: status);
     }
 
@@ -55,13 +56,32 @@ public static class PageResponses
         return new FormToken(tokens.FormFieldName, tokens.RequestToken!);
     }
 
-    private static void ApplyHeaders(HttpResponse response)
+    /// <summary>
+    /// The policy of a page of a business that allows framing: exactly its origins may frame it,
+    /// and the page's own script (from this origin, never inline) may run.
+    /// </summary>
+    public static string PolicyFor(IReadOnlyList<string> frameOrigins) =>
+        frameOrigins.Count == 0
+            ? ContentSecurityPolicy
+            : "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; base-uri 'none'; frame-ancestors " + string.Join(' ', frameOrigins);
+
+    private static void ApplyHeaders(HttpResponse response, IReadOnlyList<string>? frameOrigins = null)
     {
         var headers = response.Headers;
-        headers.ContentSecurityPolicy = ContentSecurityPolicy;
+        headers.ContentSecurityPolicy = PolicyFor(frameOrigins ?? []);
         headers["Referrer-Policy"] = "no-referrer";
         headers.XContentTypeOptions = "nosniff";
-        headers.XFrameOptions = "DENY";
+        // X-Frame-Options cannot name several origins; with frame-ancestors listing some it is
+        // left out (browsers that know frame-ancestors ignore it anyway), DENY otherwise.
+        if (frameOrigins is not { Count: > 0 })
+        {
+            headers.XFrameOptions = "DENY";
+        }
+        else
+        {
+            headers.Remove("X-Frame-Options");
+        }
+
         // The page shows a session's state and carries a one-time form token: never stored.
         headers.CacheControl = "no-store";
         headers.Pragma = "no-cache";

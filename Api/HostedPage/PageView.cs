@@ -80,6 +80,15 @@ public sealed record PageView
     /// <summary>Seconds after which the browser reloads the page (the waiting state), without script.</summary>
     public int? RefreshSeconds { get; init; }
 
+    /// <summary>
+    /// The origins the business allows to frame the page (iframe mode); empty: none may. With
+    /// any, the page loads its frame script (<see cref="PageScript"/>) and shows a close button.
+    /// </summary>
+    public IReadOnlyList<string> FrameOrigins { get; init; } = [];
+
+    /// <summary>Where a framed page tells its parent to send the customer (<c>payviox:redirect</c>).</summary>
+    public string? FrameRedirect { get; init; }
+
     public string Title => State switch
     {
         PageState.Open => Text.Format("PageTitle", BusinessName ?? ""),

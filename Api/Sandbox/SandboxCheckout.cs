@@ -2,7 +2,9 @@ using System.Globalization;
 using MediatR;
 using Microsoft.AspNetCore.Http;
 using PaySessions.Grains.Money;
+using PaySessions.Grains.Merchants;
 using PaySessions.Grains.Payments;
+using PaySessions.Grains.Sessions;
 
 namespace PaySessions.Api.Sandbox;
 
@@ -59,7 +61,16 @@ public sealed class ShowSandboxCheckoutHandler(IGrainFactory grains) : IRequestH
         var heading = payment.SavesPaymentMethod
             ? "Save this payment method (nothing is charged)"
             : "Pay " + SandboxCheckoutEndpoints.Amount(payment.Amount, payment.Currency);
-        return SandboxCheckoutEndpoints.Page(new SandboxCheckoutView("Sandbox checkout", heading) { Description = payment.Description, Payment = payment });
+        // Like the hosted page it stands in for a provider behind, the checkout may be framed by
+        // exactly the origins the session's business allowed (iframe mode), by nobody otherwise.
+        var session = await grains.GetGrain<IPaymentSessionGrain>(payment.SessionId).GetSnapshot();
+        var profile = session is null ? null : await grains.GetGrain<IBusinessGrain>(session.BusinessId).GetProfile();
+        return SandboxCheckoutEndpoints.Page(new SandboxCheckoutView("Sandbox checkout", heading)
+        {
+            Description = payment.Description,
+            Payment = payment,
+            FrameOrigins = profile?.FrameOrigins ?? [],
+        });
     }
 }
 
@@ -110,7 +121,7 @@ internal sealed class SandboxPageResult(SandboxCheckoutView view, int status) : 
     public async Task ExecuteAsync(HttpContext httpContext)
     {
         var page = await HostedPage.PageResponses.Render<SandboxCheckoutPage>(
-            httpContext, new Dictionary<string, object?> { [nameof(SandboxCheckoutPage.View)] = view }, status);
+            httpContext, new Dictionary<string, object?> { [nameof(SandboxCheckoutPage.View)] = view }, status, view.FrameOrigins);
         await page.ExecuteAsync(httpContext);
     }
 }
@@ -126,4 +137,7 @@ public sealed record SandboxCheckoutView(string Title, string Heading)
     public string? Message { get; init; }
 
     public SandboxPayment? Payment { get; init; }
+
+    /// <summary>Origins that may frame the page: the session's business's, for iframe mode.</summary>
+    public IReadOnlyList<string> FrameOrigins { get; init; } = [];
 }

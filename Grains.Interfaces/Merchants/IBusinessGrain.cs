@@ -147,6 +147,23 @@ public interface IBusinessGrain : IGrainWithStringKey
     /// </summary>
     [Alias("SetWebhookEvents")]
     Task<WebhookEventsChange> SetWebhookEvents(IReadOnlyList<string> events);
+
+    /// <summary>
+    /// Sets where the hosted page sends a customer after a completed payment of a Payviox-style
+    /// session (with <c>session_id</c> added to its query); null or empty clears it. Refused,
+    /// changing nothing, when the business is not registered or the URL is not absolute https
+    /// (http only for loopback hosts in Development), carries credentials or is too long.
+    /// </summary>
+    [Alias("SetReturnUrl")]
+    Task<ShopSettingChange> SetReturnUrl(string? url);
+
+    /// <summary>
+    /// Replaces the origins allowed to frame the hosted page (iframe mode); an empty list forbids
+    /// framing again. All or nothing: one entry that is not <c>scheme://host[:port]</c> (https;
+    /// http only for loopback hosts in Development) refuses the whole list.
+    /// </summary>
+    [Alias("SetFrameOrigins")]
+    Task<ShopSettingChange> SetFrameOrigins(IReadOnlyList<string> origins);
 }
 
 /// <summary>The business's chosen webhook event types after a change, or (not accepted) why nothing changed.</summary>
@@ -156,6 +173,15 @@ public sealed record WebhookEventsChange(
     [property: Id(0)] bool Accepted,
     [property: Id(1)] IReadOnlyList<string>? Events,
     [property: Id(2)] string? Error);
+
+/// <summary>The business's return URL and frame origins after a change, or (not accepted) why not.</summary>
+[GenerateSerializer]
+[Alias("PaySessions.ShopSettingChange")]
+public sealed record ShopSettingChange(
+    [property: Id(0)] bool Accepted,
+    [property: Id(1)] string? ReturnUrl,
+    [property: Id(2)] IReadOnlyList<string> FrameOrigins,
+    [property: Id(3)] string? Error);
 
 [GenerateSerializer]
 [Alias("PaySessions.BusinessProfile")]
@@ -168,7 +194,9 @@ public sealed record BusinessProfile(
     [property: Id(5)] string? ParentBusinessId = null,
     [property: Id(6)] IReadOnlyList<string>? SubAccounts = null,
     [property: Id(7)] bool HasCallbackToken = false,
-    [property: Id(30)] IReadOnlyList<string>? WebhookEvents = null);
+    [property: Id(30)] IReadOnlyList<string>? WebhookEvents = null,
+    [property: Id(40)] string? ReturnUrl = null,
+    [property: Id(41)] IReadOnlyList<string>? FrameOrigins = null);
 
 /// <summary>A new or existing sub-account, or (not accepted) why not.</summary>
 [GenerateSerializer]

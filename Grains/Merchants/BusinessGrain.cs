@@ -16,6 +16,7 @@ public sealed class BusinessGrain(
     SecretProtector secrets,
     IBusinessDirectory directory,
     Microsoft.Extensions.Options.IOptions<Webhooks.WebhookOptions> webhookOptions,
+    Microsoft.Extensions.Hosting.IHostEnvironment environment,
     TimeProvider clock)
     : Grain, IBusinessGrain
 {
@@ -175,6 +176,53 @@ public sealed class BusinessGrain(
         await record.WriteStateAsync();
         return new CallbackTokenIssue(true, token, null);
     }
+
+    public async Task<ShopSettingChange> SetReturnUrl(string? url)
+    {
+        if (!record.RecordExists)
+        {
+            return new ShopSettingChange(false, null, [], $"Business {BusinessId} is not registered.");
+        }
+
+        string? canonical = null;
+        if (!string.IsNullOrEmpty(url))
+        {
+            (canonical, var error) = ShopAddresses.CheckReturnUrl(url, AllowLoopbackHttp);
+            if (error is not null)
+            {
+                return ShopSettings(false, error);
+            }
+        }
+
+        record.State.ReturnUrl = canonical;
+        await record.WriteStateAsync();
+        return ShopSettings(true, null);
+    }
+
+    public async Task<ShopSettingChange> SetFrameOrigins(IReadOnlyList<string> origins)
+    {
+        if (!record.RecordExists)
+        {
+            return new ShopSettingChange(false, null, [], $"Business {BusinessId} is not registered.");
+        }
+
+        var (canonical, error) = ShopAddresses.CheckFrameOrigins(origins, AllowLoopbackHttp);
+        if (error is not null)
+        {
+            return ShopSettings(false, error);
+        }
+
+        record.State.FrameOrigins = [.. canonical];
+        await record.WriteStateAsync();
+        return ShopSettings(true, null);
+    }
+
+    // A shop on the developer's own machine (http://localhost:3000) is fine in Development and
+    // tests; anywhere else a real customer would be sent to their own computer.
+    private bool AllowLoopbackHttp => Microsoft.Extensions.Hosting.HostEnvironmentEnvExtensions.IsDevelopment(environment);
+
+    private ShopSettingChange ShopSettings(bool accepted, string? error) =>
+        new(accepted, record.State.ReturnUrl, [.. record.State.FrameOrigins], error);
 
     public Task<BusinessProfile?> GetProfile() =>
         Task.FromResult(record.RecordExists ? Profile() : null);
@@ -376,7 +424,8 @@ public sealed class BusinessGrain(
     private BusinessProfile Profile() => new(
         BusinessId, record.State.Name, record.State.CreatedAt, [.. record.State.Keys], [.. record.State.EnabledPaymentMethods],
         record.State.ParentBusinessId, [.. record.State.SubAccounts], record.State.CallbackToken is not null,
-        record.State.WebhookEvents is { } events ? [.. events] : null);
+        record.State.WebhookEvents is { } events ? [.. events] : null,
+        record.State.ReturnUrl, [.. record.State.FrameOrigins]);
 
     [GenerateSerializer]
     [Alias("PaySessions.BusinessRecord")]
@@ -420,5 +469,13 @@ public sealed class BusinessGrain(
         /// </summary>
         [Id(30)]
         public List<string>? WebhookEvents { get; set; }
+
+        /// <summary>Where the hosted page sends a customer after a completed Payviox-style payment (canonical, checked).</summary>
+        [Id(40)]
+        public string? ReturnUrl { get; set; }
+
+        /// <summary>The origins allowed to frame the hosted page (canonical <c>scheme://host[:port]</c>); empty: none.</summary>
+        [Id(41)]
+        public List<string> FrameOrigins { get; set; } = [];
     }
 }

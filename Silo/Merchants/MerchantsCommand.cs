@@ -138,6 +138,39 @@ public static class MerchantsCommand
             "disable-methods", "Disable payment methods for a business.",
             configuration, environment, output, error, (business, ids) => business.DisableMethods(ids));
 
+        var returnBusiness = new Argument<string>("business") { Description = "The business id (biz_…)." };
+        var returnUrl = new Argument<string?>("url")
+        {
+            Description = "Where the hosted page sends a customer after a completed payment (https; session_id is added to its query).",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
+        var noReturnUrl = new Option<bool>("--none") { Description = "Clear the return URL: the customer stays on the hosted page." };
+        var setReturnUrl = new Command(
+            "set-return-url", "Set where the hosted page sends a customer after a completed Payviox-style payment.")
+        {
+            returnBusiness, returnUrl, noReturnUrl,
+        };
+        setReturnUrl.SetAction((parse, cancellationToken) => ShopSetting(
+            configuration, environment, output, error, parse.GetValue(returnBusiness)!, parse.GetValue(returnUrl), parse.GetValue(noReturnUrl), "a return URL",
+            (business, given) => business.SetReturnUrl(given), change => $"return_url: {change.ReturnUrl ?? "(none)"}", cancellationToken));
+
+        var frameBusiness = new Argument<string>("business") { Description = "The business id (biz_…)." };
+        var frameOrigins = new Argument<string?>("origins")
+        {
+            Description = "Comma-separated origins (scheme://host[:port]) allowed to frame the hosted page, e.g. https://shop.example,https://www.shop.example.",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
+        var noFrameOrigins = new Option<bool>("--none") { Description = "Allow no origin: the hosted page may not be framed (the default)." };
+        var setFrameOrigins = new Command(
+            "set-frame-origins", "Set the origins allowed to show the hosted page in an iframe (all or nothing).")
+        {
+            frameBusiness, frameOrigins, noFrameOrigins,
+        };
+        setFrameOrigins.SetAction((parse, cancellationToken) => ShopSetting(
+            configuration, environment, output, error, parse.GetValue(frameBusiness)!, parse.GetValue(frameOrigins), parse.GetValue(noFrameOrigins), "origins",
+            (business, given) => business.SetFrameOrigins(given is null ? [] : [.. given.Split(',').Select(o => o.Trim())]),
+            change => $"frame_origins: {(change.FrameOrigins.Count == 0 ? "(none)" : string.Join(",", change.FrameOrigins))}", cancellationToken));
+
         var list = new Command("list", "List every business: id, name, created, enabled methods and key prefixes (never a key or secret).");
         list.SetAction((parse, cancellationToken) => WithCluster(configuration, environment, output, error, async (grains, connectionString) =>
         {
@@ -157,10 +190,36 @@ public static class MerchantsCommand
         {
             new Command("merchants", "Manage merchant businesses, their API keys, payment methods and webhooks.")
             {
-                create, list, enable, disable, revoke, setWebhook, setWebhookEvents, rotateToken,
+                create, list, enable, disable, revoke, setWebhook, setWebhookEvents, rotateToken, setReturnUrl, setFrameOrigins,
             },
         };
         return await root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
+    }
+
+    // One line on stdout when accepted, one line on stderr and exit code 1 when not: the value, or
+    // --none to clear it, never both and never neither (an empty value is a typo, not a clear).
+    private static async Task<int> ShopSetting(
+        IConfiguration configuration, IHostEnvironment environment, TextWriter output, TextWriter error, string businessId, string? given, bool none, string what,
+        Func<IBusinessGrain, string?, Task<ShopSettingChange>> change, Func<ShopSettingChange, string> describe, CancellationToken cancellationToken)
+    {
+        if (none == given is not null || (given is not null && string.IsNullOrWhiteSpace(given)))
+        {
+            await error.WriteLineAsync(none ? $"Give either {what} or --none, not both." : $"Give {what}, or --none to clear.");
+            return 1;
+        }
+
+        return await WithCluster(configuration, environment, output, error, async grains =>
+        {
+            var result = await change(grains.GetGrain<IBusinessGrain>(businessId), given);
+            if (!result.Accepted)
+            {
+                await error.WriteLineAsync(result.Error);
+                return 1;
+            }
+
+            await output.WriteLineAsync(describe(result));
+            return 0;
+        }, cancellationToken);
     }
 
     private static Command MethodsCommand(
@@ -204,6 +263,16 @@ public static class MerchantsCommand
         await output.WriteLineAsync($"  methods:  {Methods(profile.EnabledPaymentMethods)}");
         // A business from before the choice existed has none stored and receives every type.
         await output.WriteLineAsync($"  webhook events: {(profile.WebhookEvents is { } events ? string.Join(", ", events) : "all (never chosen)")}");
+        if (profile.ReturnUrl is { } returnUrl)
+        {
+            await output.WriteLineAsync($"  return_url: {returnUrl}");
+        }
+
+        if (profile.FrameOrigins is { Count: > 0 } origins)
+        {
+            await output.WriteLineAsync($"  frame_origins: {string.Join(",", origins)}");
+        }
+
         foreach (var key in profile.Keys)
         {
             // The stored prefix (first characters) and the hash revoke-key accepts: never the key.

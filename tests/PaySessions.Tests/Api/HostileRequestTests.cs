@@ -222,6 +222,13 @@ public sealed class HostileRequestTests(HostileRequestTests.Host host) : IClassF
             return true;
         }
 
+        if (attempt.Route == "/sdk/payviox.js" && attempt.Method == "GET" && status is 200 or 304)
+        {
+            // The browser SDK is a public static file, served to anyone.
+            Assert.True(status == 304 || media == "text/javascript", $"{status} {media} for {attempt}");
+            return true;
+        }
+
         if (attempt.Route.StartsWith("/pay/", StringComparison.Ordinal) && attempt.Method == "GET" && status == 200)
         {
             // The hosted payment page of a real session is shown to whoever holds its id.
