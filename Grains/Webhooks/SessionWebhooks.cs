@@ -161,6 +161,12 @@ public sealed class PayvioxWebhookBody : ISessionWebhookBody
 
             json.WriteEndArray();
             json.WriteString("payment_method", paymentMethod);
+            if (change is Completed { CustomerDetails: { } customer })
+            {
+                // The payer as the provider reported them: only when it did (Payviox sends it "when known").
+                WriteCustomer(json, customer);
+            }
+
             if (change is PaymentMismatch underpaid && type == PayvioxWebhookEvents.Incomplete)
             {
                 json.WriteNumber("amount_remaining", underpaid.ExpectedAmount - underpaid.Amount);
@@ -184,6 +190,31 @@ public sealed class PayvioxWebhookBody : ISessionWebhookBody
         }
 
         return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    private static void WriteCustomer(Utf8JsonWriter json, ProviderCustomerDetails customer)
+    {
+        json.WriteStartObject("customer");
+        json.WriteString("name", customer.Name);
+        json.WriteString("email", customer.Email);
+        json.WriteString("phone", customer.Phone);
+        if (customer.Address is { } address)
+        {
+            json.WriteStartObject("address");
+            json.WriteString("line1", address.Line1);
+            json.WriteString("line2", address.Line2);
+            json.WriteString("city", address.City);
+            json.WriteString("state", address.State);
+            json.WriteString("postal_code", address.PostalCode);
+            json.WriteString("country", address.Country);
+            json.WriteEndObject();
+        }
+        else
+        {
+            json.WriteNull("address");
+        }
+
+        json.WriteEndObject();
     }
 
     // The provider and method of the payment the event is about; for an ending without one (expired,

@@ -74,11 +74,12 @@ public sealed class PaymentDetailsTests(ApiFixture api)
                 paid["payment_details"]),
             paid["payment_details"]?.ToJsonString());
 
-        // The sandbox knows no payer, and the service no payer's country; fees come with the fee schedules.
+        // The sandbox knows no payer, and the service no payer's country. The fee is the one recorded
+        // at completion from sandbox_card's schedule: 2.9 % of 100.00 USD plus 0.30.
         Assert.Null(paid["customer_details"]);
         Assert.Null(paid["country"]);
-        Assert.Null(paid["fees"]);
-        Assert.Null(paid["net_amount"]);
+        Assert.Equal(320, paid["fees"]!.GetValue<long>());
+        Assert.Equal(10000 - 320, paid["net_amount"]!.GetValue<long>());
     }
 
     [Fact]

@@ -66,6 +66,33 @@ public sealed class SessionWebhookBodyTests
     }
 
     [Fact]
+    public void A_completion_whose_provider_reported_the_payer_carries_customer_and_one_that_did_not_has_none()
+    {
+        var reported = new Completed
+        {
+            EventId = Guid.Parse("00000000-0000-0000-0000-000000000005"),
+            OccurredAt = At.AddMinutes(2),
+            Provider = "sandbox",
+            ProviderPaymentId = "sbxpay_1",
+            ProviderReference = "sbx_ref",
+            CustomerDetails = new ProviderCustomerDetails
+            {
+                Name = "Jenny Rosen",
+                Email = "jenny@example.com",
+                Address = new ProviderAddress { Line1 = "8 rue de la Paix", City = "Paris", PostalCode = "75002", Country = "FR" },
+            },
+        };
+
+        var withCustomer = JsonNode.Parse(Webhooks("sess_customer", Facts, Initiated, reported)[^1]!.Payload)!;
+        var without = JsonNode.Parse(Webhooks("sess_nocustomer", Facts, Initiated, reported with { CustomerDetails = null })[^1]!.Payload)!;
+
+        Assert.Equal(
+            """{"name":"Jenny Rosen","email":"jenny@example.com","phone":null,"address":{"line1":"8 rue de la Paix","line2":null,"city":"Paris","state":null,"postal_code":"75002","country":"FR"}}""",
+            withCustomer["customer"]!.ToJsonString());
+        Assert.False(without.AsObject().ContainsKey("customer"));
+    }
+
+    [Fact]
     public void A_completion_whose_fees_are_not_known_says_null()
     {
         var completed = new Completed { EventId = Guid.NewGuid(), OccurredAt = At.AddMinutes(2), Provider = "sandbox", ProviderPaymentId = "sbxpay_1", ProviderReference = "sbx_ref" };
