@@ -5,6 +5,7 @@ using FsCheck.Fluent;
 using PaySessions.Grains.Payments;
 using PaySessions.Grains.Sessions;
 using PaySessions.Grains.Sessions.Events;
+using PaySessions.Tests.Infrastructure;
 
 namespace PaySessions.Tests.Payments;
 
@@ -122,35 +123,8 @@ public sealed class PaymentFeeProperties
 
     private static ProviderPaymentReport Report(long amount, string currency) => new("sandbox", "sbx_ref", true, "sbxpay_1", null, amount, currency);
 
-    private static PaymentSessionState WithAttempt(SessionType type, long amount, string currency, string method = "card")
-    {
-        var state = new PaymentSessionState();
-        state.Apply(new Created
-        {
-            EventId = Guid.NewGuid(),
-            OccurredAt = Now,
-            BusinessId = "biz",
-            OrderId = "order",
-            Customer = "cust-1",
-            Amount = amount,
-            Currency = currency,
-            Items = [],
-            ExpiresAt = Now.AddMinutes(30),
-            Dialect = type == SessionType.Save ? SessionDialect.Xendit : SessionDialect.Payviox,
-            SessionType = type,
-        });
-        state.Apply(new PaymentInitiated
-        {
-            EventId = Guid.NewGuid(),
-            OccurredAt = Now,
-            PaymentMethodId = method,
-            Provider = "sandbox",
-            ProviderReference = "sbx_ref",
-            Amount = amount,
-            Currency = currency,
-        });
-        return state;
-    }
+    private static PaymentSessionState WithAttempt(SessionType type, long amount, string currency, string method = "card") =>
+        AttemptedSessions.With(Now, amount, currency, type == SessionType.Save ? SessionDialect.Xendit : SessionDialect.Payviox, type, method);
 
     // The schedules of one method: 2.9 % + 30 cents, and a cheaper company schedule a completion
     // must not use (no session fact says its customer is a company).

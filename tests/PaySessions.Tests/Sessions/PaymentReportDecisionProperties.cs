@@ -2,6 +2,7 @@ using FsCheck;
 using FsCheck.Fluent;
 using PaySessions.Grains.Sessions;
 using PaySessions.Grains.Sessions.Events;
+using PaySessions.Tests.Infrastructure;
 
 namespace PaySessions.Tests.Sessions;
 
@@ -104,32 +105,6 @@ public sealed class PaymentReportDecisionProperties
 
     private static ProviderPaymentReport Success(long amount, string currency) => new("acme", "ref_1", true, "pay_1", null, amount, currency);
 
-    private static PaymentSessionState OpenWithAttempt(bool withFigures = true)
-    {
-        var state = new PaymentSessionState();
-        state.Apply(new Created
-        {
-            EventId = Guid.NewGuid(),
-            OccurredAt = Now,
-            BusinessId = "biz",
-            OrderId = "order",
-            Customer = "customer",
-            Amount = Asked,
-            Currency = AskedCurrency,
-            Items = [],
-            ExpiresAt = Now.AddDays(1),
-            Dialect = SessionDialect.Payviox,
-        });
-        state.Apply(new PaymentInitiated
-        {
-            EventId = Guid.NewGuid(),
-            OccurredAt = Now,
-            PaymentMethodId = "acme_card",
-            Provider = "acme",
-            ProviderReference = "ref_1",
-            Amount = withFigures ? Asked : null,
-            Currency = withFigures ? AskedCurrency : null,
-        });
-        return state;
-    }
+    private static PaymentSessionState OpenWithAttempt(bool withFigures = true) =>
+        AttemptedSessions.With(Now, Asked, AskedCurrency, method: "acme_card", provider: "acme", reference: "ref_1", attemptCarriesFigures: withFigures);
 }

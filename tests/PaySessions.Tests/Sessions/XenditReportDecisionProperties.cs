@@ -2,6 +2,7 @@ using FsCheck;
 using FsCheck.Fluent;
 using PaySessions.Grains.Sessions;
 using PaySessions.Grains.Sessions.Events;
+using PaySessions.Tests.Infrastructure;
 
 namespace PaySessions.Tests.Sessions;
 
@@ -108,34 +109,6 @@ public sealed class XenditReportDecisionProperties
 
     private static PaymentSessionState SaveWithAttempt() => WithAttempt(SessionDialect.Xendit, SessionType.Save, 0, "IDR", null);
 
-    private static PaymentSessionState WithAttempt(SessionDialect dialect, SessionType type, long amount, string currency, string? paymentRequestId)
-    {
-        var state = new PaymentSessionState();
-        state.Apply(new Created
-        {
-            EventId = Guid.NewGuid(),
-            OccurredAt = Now,
-            BusinessId = "biz",
-            OrderId = "order",
-            Customer = "cust-1",
-            Amount = amount,
-            Currency = currency,
-            Items = [],
-            ExpiresAt = Now.AddMinutes(30),
-            Dialect = dialect,
-            SessionType = type,
-        });
-        state.Apply(new PaymentInitiated
-        {
-            EventId = Guid.NewGuid(),
-            OccurredAt = Now,
-            PaymentMethodId = "sandbox_card",
-            Provider = "sandbox",
-            ProviderReference = "sbx_ref",
-            Amount = amount,
-            Currency = currency,
-            PaymentRequestId = paymentRequestId,
-        });
-        return state;
-    }
+    private static PaymentSessionState WithAttempt(SessionDialect dialect, SessionType type, long amount, string currency, string? paymentRequestId) =>
+        AttemptedSessions.With(Now, amount, currency, dialect, type, paymentRequestId: paymentRequestId);
 }
