@@ -95,7 +95,7 @@ public sealed class HostedPageBrowserTests(HostedPageFixture fixture, HostedPage
         await Assertions.Expect(page.Locator("#total")).ToHaveTextAsync("Save a payment method");
         await Audit(page, "save-open");
         await page.GetByRole(AriaRole.Button, new() { Name = "Save Sandbox card" }).ClickAsync();
-        await page.WaitForURLAsync(url => url.Contains("/sandbox/checkout/", StringComparison.Ordinal));
+        await WaitForUrl(page, url => url.Contains("/sandbox/checkout/", StringComparison.Ordinal));
         await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("Save this payment method (nothing is charged)");
         await Audit(page, "sandbox-checkout");
         await page.Locator("#approve").ClickAsync();
@@ -201,6 +201,19 @@ public sealed class HostedPageBrowserTests(HostedPageFixture fixture, HostedPage
     }
 
     private string Url(string path) => new Uri(fixture.BaseAddress, path).ToString();
+
+    /// <summary>Waits for the address; when it never comes, says where the browser is and what it shows.</summary>
+    private static async Task WaitForUrl(IPage page, Func<string, bool> url)
+    {
+        try
+        {
+            await page.WaitForURLAsync(url);
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"Still at {page.Url}, showing: {await page.InnerTextAsync("body")}", e);
+        }
+    }
 
     private async Task<IBrowserContext> NewContext(bool javaScript)
     {

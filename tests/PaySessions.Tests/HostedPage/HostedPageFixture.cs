@@ -46,6 +46,9 @@ public sealed partial class HostedPageFixture : IAsyncLifetime
             // The waiting page reloads itself; slowly here, so the browser tests can audit and
             // photograph it between two reloads.
             ["PaySessions:HostedPage:WaitingRefreshSeconds"] = WaitingRefreshSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            // Every hosted-page test creates its sessions from 127.0.0.1, most with the seed's customer.
+            ["PaySessions:RateLimits:PerIp:Limit"] = "1000000",
+            ["PaySessions:RateLimits:PerCustomer:Limit"] = "1000000",
         });
         var dev = Api.Host.Grains.GetGrain<IBusinessGrain>(ApiFixture.DevBusiness);
         Assert.True((await dev.EnableMethods([BrokenMethod])).Accepted);

@@ -1,11 +1,7 @@
 using System.Net;
 using System.Text.RegularExpressions;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Hosting.Internal;
 using PaySessions.Grains.Merchants;
-using PaySessions.Silo.Merchants;
 using PaySessions.Tests.Infrastructure;
 
 namespace PaySessions.Tests.Merchants;
@@ -257,22 +253,7 @@ public sealed partial class MerchantsCommandTests(ApiFixture api)
             .Select(m => m!["id"]!.GetValue<string>()),
     ];
 
-    private async Task<(int Code, string Output)> Run(params string[] args)
-    {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:PaySessions"] = api.Host.ConnectionString,
-            ["PaySessions:Cluster:ClusterId"] = api.Host.Identity.ClusterId,
-            ["PaySessions:Cluster:ServiceId"] = api.Host.Identity.ServiceId,
-        }).Build();
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-
-        // Production: given a connection string, the commands need nothing of Development.
-        var production = new HostingEnvironment { EnvironmentName = Environments.Production };
-        var code = await MerchantsCommand.RunAsync(args, configuration, production, output, error);
-        return (code, output + error.ToString());
-    }
+    private Task<(int Code, string Output)> Run(params string[] args) => MerchantsCli.Run(api.Host, args);
 
     [GeneratedRegex(@"business_id:\s+(\S+)")]
     private static partial Regex Field();

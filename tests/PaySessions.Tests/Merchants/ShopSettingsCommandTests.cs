@@ -1,8 +1,4 @@
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Hosting.Internal;
 using PaySessions.Grains.Merchants;
-using PaySessions.Silo.Merchants;
 using PaySessions.Tests.Infrastructure;
 
 namespace PaySessions.Tests.Merchants;
@@ -111,18 +107,5 @@ public sealed class ShopSettingsCommandTests(ApiFixture api)
     private async Task<BusinessProfile> Profile(string businessId) =>
         (await api.Host.Grains.GetGrain<IBusinessGrain>(businessId).GetProfile())!;
 
-    private async Task<(int Code, string Output)> Run(params string[] args)
-    {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:PaySessions"] = api.Host.ConnectionString,
-            ["PaySessions:Cluster:ClusterId"] = api.Host.Identity.ClusterId,
-            ["PaySessions:Cluster:ServiceId"] = api.Host.Identity.ServiceId,
-        }).Build();
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var production = new HostingEnvironment { EnvironmentName = Environments.Production };
-        var code = await MerchantsCommand.RunAsync(args, configuration, production, output, error);
-        return (code, output + error.ToString());
-    }
+    private Task<(int Code, string Output)> Run(params string[] args) => MerchantsCli.Run(api.Host, args);
 }
