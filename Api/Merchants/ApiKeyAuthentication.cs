@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -32,7 +33,7 @@ public sealed class ApiKeyAuthenticationHandler(
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         var header = Request.Headers.Authorization.ToString();
-        if (header.Length == 0)
+        if (header.Length == 0 || !TakesMerchantKeys(Context.GetEndpoint()))
         {
             return AuthenticateResult.NoResult();
         }
@@ -75,6 +76,15 @@ public sealed class ApiKeyAuthenticationHandler(
 
         return result;
     }
+
+    /// <summary>
+    /// Merchant keys are read only where the merchant API asks for them (the default policy):
+    /// an operator's Basic credentials on the dashboard, or a header a provider's webhook happens
+    /// to carry, are neither looked up nor counted as guesses against the sender's address.
+    /// </summary>
+    private static bool TakesMerchantKeys(Endpoint? endpoint) =>
+        endpoint?.Metadata.GetOrderedMetadata<IAuthorizeData>() is { Count: > 0 } rules
+        && rules.Any(rule => rule.Policy is null && rule.AuthenticationSchemes is null);
 
     private async Task<AuthenticateResult> Resolve(PresentedKey? key)
     {

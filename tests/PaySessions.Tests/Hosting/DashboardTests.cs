@@ -53,6 +53,21 @@ public sealed class DashboardTests(ApiFixture api)
     }
 
     [Fact]
+    public async Task Wrong_operator_passwords_are_not_counted_as_guessed_merchant_keys()
+    {
+        // More failures than the merchant API lets one address make per minute (30): none of them
+        // is a merchant key, so the merchants sharing the address keep working.
+        for (var i = 0; i < 40; i++)
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, (await Get("/dashboard/ClusterStats", Basic(DevOperator, "wrong-" + i))).StatusCode);
+        }
+
+        var created = await api.Post("/session", ApiFixture.DevSecretKey, Bodies.SeedExample().ToJsonString());
+
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+    }
+
+    [Fact]
     public async Task An_operator_sees_the_dashboard_and_its_cluster_data()
     {
         var page = await Get("/dashboard/", Basic(DevOperator, DevPassword));
