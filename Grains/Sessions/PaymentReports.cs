@@ -34,14 +34,7 @@ public static class PaymentReports
             // A decline for an attempt already decided, or for an ended session, changes nothing.
             return attempt.State != AttemptState.Pending || !state.IsOpen
                 ? (PaymentReportOutcome.Duplicate, null)
-                : (PaymentReportOutcome.FailureRecorded, new PaymentFailed
-                {
-                    EventId = Guid.NewGuid(),
-                    OccurredAt = now,
-                    Provider = report.Provider,
-                    ProviderReference = report.ProviderReference,
-                    Reason = report.Reason,
-                });
+                : (PaymentReportOutcome.FailureRecorded, Failed(report, now, report.Reason));
         }
 
         var paymentId = report.ProviderPaymentId ?? report.ProviderReference;
@@ -108,6 +101,15 @@ public static class PaymentReports
 
     // No fact of a session says its customer is a company (the Payviox create has no such field,
     // and Xendit-style customers are INDIVIDUAL only), so a completion charges the regular schedule.
+    private static PaymentFailed Failed(ProviderPaymentReport report, DateTimeOffset now, string? reason) => new()
+    {
+        EventId = Guid.NewGuid(),
+        OccurredAt = now,
+        Provider = report.Provider,
+        ProviderReference = report.ProviderReference,
+        Reason = reason,
+    };
+
     private static long? FeeOf(PaymentAttempt attempt, IFeeSchedules? fees) =>
         fees?.ScheduleOf(attempt.PaymentMethodId, isCompany: false) is { } schedule
             ? PaymentFees.Compute(schedule, attempt.Amount, attempt.Currency)
@@ -128,14 +130,7 @@ public static class PaymentReports
             // "Succeeded" without a token saved nothing: the attempt failed, the session stays open.
             return attempt.State != AttemptState.Pending
                 ? (PaymentReportOutcome.Duplicate, null)
-                : (PaymentReportOutcome.FailureRecorded, new PaymentFailed
-                {
-                    EventId = Guid.NewGuid(),
-                    OccurredAt = now,
-                    Provider = report.Provider,
-                    ProviderReference = report.ProviderReference,
-                    Reason = "no_payment_token",
-                });
+                : (PaymentReportOutcome.FailureRecorded, Failed(report, now, "no_payment_token"));
         }
 
         return (PaymentReportOutcome.Completed, new Completed
