@@ -166,11 +166,18 @@ public sealed class SessionCreator(IGrainFactory grains)
             var byIp = await grains.Get<IRateLimiterGrain>(RateLimitKeys.ForIp(ip)).TryAcquire();
             if (!byIp.Allowed)
             {
+                ApiMetrics.RateLimited(RateLimitScope.Ip);
                 return new CreateOutcome.RateLimited(RateLimitScope.Ip, byIp.RetryAfterSeconds);
             }
         }
 
         var byCustomer = await grains.Get<IRateLimiterGrain>(RateLimitKeys.ForCustomer(command.BusinessId, command.Customer)).TryAcquire();
-        return byCustomer.Allowed ? null : new CreateOutcome.RateLimited(RateLimitScope.Customer, byCustomer.RetryAfterSeconds);
+        if (byCustomer.Allowed)
+        {
+            return null;
+        }
+
+        ApiMetrics.RateLimited(RateLimitScope.Customer);
+        return new CreateOutcome.RateLimited(RateLimitScope.Customer, byCustomer.RetryAfterSeconds);
     }
 }

@@ -115,6 +115,7 @@ public sealed class ApiKeyAuthenticationHandler(
         var shape = ErrorShapes.For(Context);
         if (Context.Items[ThrottledKey] is int retryAfter)
         {
+            ApiMetrics.RateLimited("failed_auth");
             await shape.RateLimited(RateLimitScope.Ip, "Too many failed authentication attempts", retryAfter).ExecuteAsync(Context);
             return;
         }

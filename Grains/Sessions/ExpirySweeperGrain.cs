@@ -193,6 +193,7 @@ public sealed partial class ExpirySweeperGrain(
                     {
                         var result = await store.ExpireDueAsync(bulk, clock.GetUtcNow(), links);
                         inBulk += result.Expired.Count;
+                        SessionMetrics.ExpiredInBulk(result.Expired);
                         toGrains.AddRange(result.Refused);
                     }
                     catch (Exception e)

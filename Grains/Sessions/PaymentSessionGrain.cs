@@ -141,6 +141,7 @@ public sealed partial class PaymentSessionGrain(
         switch (result)
         {
             case AppendResult.Appended:
+                SessionMetrics.Committed(next, [created]);
                 // What was just written is handed to the adaptor as its state: no read back.
                 _log = [ToRecord(1, created)];
                 _handoff = new(1, next);
@@ -471,6 +472,7 @@ public sealed partial class PaymentSessionGrain(
             return false;
         }
 
+        SessionMetrics.Committed(next, updates);
         for (var i = 0; i < updates.Count; i++)
         {
             _log.Add(ToRecord(expectedVersion + i + 1, updates[i]));

@@ -57,6 +57,7 @@ public sealed partial class WebhookDispatcher(
                     await Parallel.ForAsync(0, due.Count, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = stoppingToken },
                         async (i, cancellationToken) => outcomes[i] = await Deliver(due[i], cancellationToken));
                     await outbox.RecordAsync(outcomes, stoppingToken);
+                    WebhookMetrics.Recorded(outcomes);
                     foreach (var outcome in outcomes)
                     {
                         if (outcome.Status is "pending" or "failed")

@@ -66,34 +66,4 @@ public sealed class TelemetryTests
         Assert.Contains(names, n => n.StartsWith("PaySessions.EventStore ", StringComparison.Ordinal));
         Assert.Contains(names, n => n.StartsWith("System.Runtime ", StringComparison.Ordinal) || n.Contains("process.runtime.dotnet", StringComparison.Ordinal));
     }
-
-    /// <summary>What the exporters write into from their own threads, and other tests' spans too.</summary>
-    private sealed class LockedList<T> : System.Collections.ObjectModel.Collection<T>
-    {
-        private readonly Lock _lock = new();
-
-        public List<T> Snapshot()
-        {
-            lock (_lock)
-            {
-                return [.. Items];
-            }
-        }
-
-        protected override void InsertItem(int index, T item)
-        {
-            lock (_lock)
-            {
-                base.InsertItem(index, item);
-            }
-        }
-
-        protected override void ClearItems()
-        {
-            lock (_lock)
-            {
-                base.ClearItems();
-            }
-        }
-    }
 }
