@@ -82,7 +82,20 @@ public sealed partial class LocalPostgres : IAsyncDisposable
         }
         else
         {
-            port = FreeLoopbackPort();
+            // The port is remembered per data folder, so that a connection string written down for
+            // a second node (or a tool) still works after this server restarts; a remembered port
+            // something else has taken since is replaced, and the new one remembered.
+            var remembered = ReadRememberedPort(directory);
+            port = remembered is { } again && IsFree(again) ? again : FreeLoopbackPort();
+            if (port != remembered)
+            {
+                await File.WriteAllTextAsync(Path.Combine(directory, PortFile), port.ToString(System.Globalization.CultureInfo.InvariantCulture), cancellationToken);
+                if (remembered is { } taken)
+                {
+                    LogPortTaken(logger, directory, taken, port);
+                }
+            }
+
             var options = $"-p {port} -k {directory} -c listen_addresses=127.0.0.1 -c max_connections=300";
             await server.RunAsync("pg_ctl", ["-D", directory, "-o", options, "-l", Path.Combine(directory, "server.log"), "-w", "-t", "60", "start"], cancellationToken);
             owns = true;
@@ -205,6 +218,29 @@ public sealed partial class LocalPostgres : IAsyncDisposable
         return lines.Length > 3 && int.TryParse(lines[3], out var port) ? port : null;
     }
 
+    /// <summary>The file in the data folder that remembers the port its server listens on.</summary>
+    public const string PortFile = "paysessions.port";
+
+    private static int? ReadRememberedPort(string directory)
+    {
+        var file = Path.Combine(directory, PortFile);
+        return File.Exists(file) && int.TryParse(File.ReadAllText(file).Trim(), out var port) && port is > 0 and <= IPEndPoint.MaxPort ? port : null;
+    }
+
+    private static bool IsFree(int port)
+    {
+        try
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, port);
+            listener.Start();
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
     private static int FreeLoopbackPort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
@@ -273,6 +309,9 @@ public sealed partial class LocalPostgres : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Creating a local PostgreSQL cluster in {Directory}")]
     private static partial void LogInitializing(ILogger logger, string directory);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The local PostgreSQL in {Directory} used port {Taken}, which is taken now: it listens on {Port} from now on")]
+    private static partial void LogPortTaken(ILogger logger, string directory, int taken, int port);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Joining the local PostgreSQL already running in {Directory} on port {Port}")]
     private static partial void LogJoining(ILogger logger, string directory, int port);
