@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using PaySessions.Silo.Hosting;
 using PaySessions.Silo.Merchants;
+using PaySessions.Silo.Operations;
 using PaySessions.Silo.Operators;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -8,6 +9,11 @@ var builder = WebApplication.CreateBuilder(args);
 if (OperatorsCommand.Handles(args))
 {
     return await OperatorsCommand.RunAsync(args, Console.In, Console.Out, Console.Error);
+}
+
+if (CheckCommand.Handles(args))
+{
+    return await CheckCommand.RunAsync(builder.Configuration, builder.Environment, Console.Out, Console.Error);
 }
 
 if (MerchantsCommand.Handles(args))
