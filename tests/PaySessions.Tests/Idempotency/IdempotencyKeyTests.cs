@@ -302,6 +302,37 @@ public sealed class IdempotencyKeyTests(IdempotencyKeyTests.Host host) : IClassF
     }
 
     [Fact]
+    public async Task A_shop_page_on_another_origin_may_send_a_key_and_read_whether_its_answer_was_replayed()
+    {
+        using var preflight = new HttpRequestMessage(HttpMethod.Options, new Uri("/session", UriKind.Relative));
+        preflight.Headers.Add("Origin", "http://shop.example");
+        preflight.Headers.Add("Access-Control-Request-Method", "POST");
+        preflight.Headers.Add("Access-Control-Request-Headers", "authorization,content-type,idempotency-key");
+        using var allowed = await Http.SendAsync(preflight);
+
+        Assert.Equal(HttpStatusCode.NoContent, allowed.StatusCode);
+        Assert.Contains("idempotency-key", string.Join(",", allowed.Headers.GetValues("Access-Control-Allow-Headers")).ToLowerInvariant(), StringComparison.Ordinal);
+
+        var key = NewKey();
+        var body = PayvioxBody("order_" + Guid.NewGuid().ToString("N"));
+        HttpResponseMessage? replayed = null;
+        for (var i = 0; i < 2; i++)
+        {
+            replayed?.Dispose();
+            replayed = await _api.Send(HttpMethod.Post, "/session", ApiFixture.DevPublicKey, body, r =>
+            {
+                r.Headers.Add("Origin", "http://shop.example");
+                r.Headers.Add("Idempotency-Key", key);
+            });
+        }
+
+        Assert.Equal(HttpStatusCode.Created, replayed!.StatusCode);
+        Assert.Equal("true", Assert.Single(replayed.Headers.GetValues("Idempotent-Replayed")));
+        Assert.Contains("idempotent-replayed", string.Join(",", replayed.Headers.GetValues("Access-Control-Expose-Headers")).ToLowerInvariant(), StringComparison.Ordinal);
+        replayed.Dispose();
+    }
+
+    [Fact]
     public async Task Every_merchant_POST_honours_the_key_and_no_provider_hosted_page_sandbox_or_GET_route_does()
     {
         var endpoints = _api.Host.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>().ToList();
