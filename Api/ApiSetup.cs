@@ -98,7 +98,8 @@ public static class ApiSetup
 
     public static IEndpointRouteBuilder MapPaySessionsApi(this IEndpointRouteBuilder endpoints)
     {
-        var sessions = endpoints.MapGroup("/session").RequireAuthorization().WithErrorShape(ErrorShapes.Default);
+        // Every merchant POST honours Idempotency-Key (WithIdempotencyKeys, on its group or route).
+        var sessions = endpoints.MapGroup("/session").RequireAuthorization().WithErrorShape(ErrorShapes.Default).WithIdempotencyKeys();
         sessions.MapPost("", CreateSessionEndpoint.Handle).AddEndpointFilter<JsonRequestBody>().WithName("CreateSession");
         sessions.MapGet("/{id}", GetSessionEndpoint.Handle).WithName("GetSession");
         sessions.MapGet("/{id}/events", GetSessionEventsEndpoint.Handle).WithName("GetSessionEvents");
@@ -115,7 +116,7 @@ public static class ApiSetup
         var payments = endpoints.MapPaymentGroup();
         payments.MapGet("/{session_id}", GetPaymentEndpoint.Handle).WithName("GetPayment");
 
-        var xendit = endpoints.MapXenditSessionGroup();
+        var xendit = endpoints.MapXenditSessionGroup().WithIdempotencyKeys();
         xendit.MapPost("", CreateXenditSessionEndpoint.Handle).AddEndpointFilter<JsonRequestBody>().WithName("CreateXenditSession");
 
         // Providers authenticate by signature, not by API key.

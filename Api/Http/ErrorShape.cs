@@ -43,6 +43,15 @@ public enum RequestFailure
     /// <summary>431: see <see cref="RequestLimits.MaxHeadersLength"/>.</summary>
     HeadersTooLarge,
 
+    /// <summary>400: an <c>Idempotency-Key</c> header that is not 1 to 255 visible ASCII characters, or sent twice.</summary>
+    InvalidIdempotencyKey,
+
+    /// <summary>409 with <c>Retry-After</c>: another try of the same request holds the idempotency key right now.</summary>
+    IdempotencyKeyInUse,
+
+    /// <summary>422: the idempotency key was used with another request (see <see cref="IdempotencyKeyFilter"/>).</summary>
+    IdempotencyKeyReused,
+
     /// <summary>499: the client went away before the answer.</summary>
     ClientClosed,
 
@@ -84,9 +93,15 @@ public abstract class ErrorShape
     /// <summary>An error status a route answered with no body (status-code pages): say what the status means.</summary>
     public abstract IResult EmptyStatus(int status);
 
+    /// <summary>The type of this shape's error body, for the endpoints' response metadata; null when it has none.</summary>
+    public virtual Type? ErrorBodyType => null;
+
     public static int StatusOf(RequestFailure failure) => failure switch
     {
-        RequestFailure.BadRequest or RequestFailure.MalformedJson or RequestFailure.NotAnObject => StatusCodes.Status400BadRequest,
+        RequestFailure.BadRequest or RequestFailure.MalformedJson or RequestFailure.NotAnObject or RequestFailure.InvalidIdempotencyKey
+            => StatusCodes.Status400BadRequest,
+        RequestFailure.IdempotencyKeyInUse => StatusCodes.Status409Conflict,
+        RequestFailure.IdempotencyKeyReused => StatusCodes.Status422UnprocessableEntity,
         RequestFailure.Unauthorized => StatusCodes.Status401Unauthorized,
         RequestFailure.SessionNotFound or RequestFailure.NotFound => StatusCodes.Status404NotFound,
         RequestFailure.MethodNotAllowed => StatusCodes.Status405MethodNotAllowed,
@@ -163,12 +178,15 @@ public static class ErrorShapes
 /// </summary>
 public sealed class PayvioxErrorShape : ErrorShape
 {
+    public override Type? ErrorBodyType => typeof(ApiErrors.ErrorBody);
+
     public override IResult Failure(RequestFailure failure, int status) => failure switch
     {
         RequestFailure.MalformedJson => ApiErrors.Validation("body", JsonRequestBody.InvalidJson),
         RequestFailure.NotAnObject => ApiErrors.Validation("body", JsonRequestBody.NotAnObject),
         RequestFailure.Unavailable => WithRetryAfter(
             ApiErrors.Error(StatusCodes.Status503ServiceUnavailable, "Service unavailable"), TransientFailures.RetryAfterSeconds),
+        RequestFailure.IdempotencyKeyInUse => WithRetryAfter(ApiErrors.Error(status, IdempotencyKeyFilter.InUseMessage), IdempotencyKeyFilter.RetryAfterSeconds),
         _ => ApiErrors.Error(status, failure switch
         {
             RequestFailure.BadRequest => "Bad request",
@@ -180,6 +198,8 @@ public sealed class PayvioxErrorShape : ErrorShape
             RequestFailure.UriTooLong => "URI too long",
             RequestFailure.HeadersTooLarge => "Request headers too large",
             RequestFailure.ClientClosed => "Client closed request",
+            RequestFailure.InvalidIdempotencyKey => IdempotencyKeyFilter.InvalidKeyMessage,
+            RequestFailure.IdempotencyKeyReused => IdempotencyKeyFilter.ReusedMessage,
             _ => "Internal server error",
         }),
     };

@@ -9,8 +9,28 @@ public static class RequestBody
 {
     public const int MaxBytes = 1024 * 1024;
 
-    /// <summary>The body, or null when it is larger than <see cref="MaxBytes"/> (declared or sent).</summary>
+    private static readonly object ItemKey = new();
+
+    /// <summary>
+    /// The body, or null when it is larger than <see cref="MaxBytes"/> (declared or sent). Read
+    /// once per request: a second caller (the JSON filter after the idempotency filter) gets the
+    /// same bytes.
+    /// </summary>
     public static async Task<ReadOnlyMemory<byte>?> ReadAsync(HttpContext http)
+    {
+        if (http.Items[ItemKey] is ReadBody known)
+        {
+            return known.Bytes;
+        }
+
+        var bytes = await ReadOnceAsync(http);
+        http.Items[ItemKey] = new ReadBody(bytes);
+        return bytes;
+    }
+
+    private sealed record ReadBody(ReadOnlyMemory<byte>? Bytes);
+
+    private static async Task<ReadOnlyMemory<byte>?> ReadOnceAsync(HttpContext http)
     {
         if (http.Request.ContentLength > MaxBytes)
         {

@@ -35,7 +35,8 @@ public static class SdkEndpoints
             // cookie, so no origin gains a power it did not already hold (no credentials mode).
             .AllowAnyOrigin()
             .WithMethods(HttpMethods.Get, HttpMethods.Post)
-            .WithHeaders("Authorization", "Content-Type", "Accept")
+            .WithHeaders("Authorization", "Content-Type", "Accept", IdempotencyKeyFilter.Header)
+            .WithExposedHeaders(IdempotencyKeyFilter.ReplayedHeader)
             .SetPreflightMaxAge(TimeSpan.FromHours(1))));
 
     /// <summary>The routes a page calls through the SDK: create a session, list payment methods.</summary>

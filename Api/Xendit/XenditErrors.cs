@@ -20,6 +20,12 @@ public static class XenditErrors
     public const string RateLimitExceeded = "RATE_LIMIT_EXCEEDED";
     public const string ServerError = "SERVER_ERROR";
 
+    /// <summary>Ours, not the seed's: the idempotency key was used with another request (422).</summary>
+    public const string IdempotencyKeyReused = "IDEMPOTENCY_KEY_REUSED";
+
+    /// <summary>Ours, not the seed's: another try of the same request holds the idempotency key right now (409).</summary>
+    public const string IdempotencyKeyInUse = "IDEMPOTENCY_KEY_IN_USE";
+
     /// <summary>The seed's words for a bad key, whatever was wrong with it.</summary>
     public const string InvalidApiKeyMessage = "API key is not authorized for this API";
 
@@ -57,6 +63,8 @@ public sealed class XenditErrorShape : ErrorShape
 {
     public static XenditErrorShape Instance { get; } = new();
 
+    public override Type? ErrorBodyType => typeof(XenditErrors.ErrorBody);
+
     public override IResult Failure(RequestFailure failure, int status) => failure switch
     {
         RequestFailure.MalformedJson => XenditErrors.Validation("/body", "must be valid JSON", status),
@@ -73,6 +81,10 @@ public sealed class XenditErrorShape : ErrorShape
             XenditErrors.Error(status, XenditErrors.ServerError, "The service is unavailable for a moment. Please try again later."),
             TransientFailures.RetryAfterSeconds),
         RequestFailure.ClientClosed => XenditErrors.Error(status, XenditErrors.ServerError, "The client closed the request."),
+        RequestFailure.InvalidIdempotencyKey => XenditErrors.Validation("/headers/idempotency-key", IdempotencyKeyFilter.InvalidKeyProblem, status),
+        RequestFailure.IdempotencyKeyReused => XenditErrors.Error(status, XenditErrors.IdempotencyKeyReused, IdempotencyKeyFilter.ReusedMessage),
+        RequestFailure.IdempotencyKeyInUse => WithRetryAfter(
+            XenditErrors.Error(status, XenditErrors.IdempotencyKeyInUse, IdempotencyKeyFilter.InUseMessage), IdempotencyKeyFilter.RetryAfterSeconds),
         _ => XenditErrors.Error(status, XenditErrors.ServerError, XenditErrors.ServerErrorMessage),
     };
 

@@ -40,16 +40,14 @@ public static class XenditCaller
 {
     public const string ForUserIdHeader = "for-user-id";
 
-    private static readonly object ActingKey = new();
-
     /// <summary>
     /// The caller with the acting business in place of the key's. Throws on a route where
     /// <see cref="ForUserIdFilter"/> did not run, so no route of the group can skip the header.
     /// </summary>
     public static Merchant Of(HttpContext http) =>
-        http.Items[ActingKey] as Merchant ?? throw new InvalidOperationException($"{nameof(ForUserIdFilter)} did not run on {http.Request.Path}.");
+        ActingMerchant.Declared(http) ?? throw new InvalidOperationException($"{nameof(ForUserIdFilter)} did not run on {http.Request.Path}.");
 
-    internal static void Set(HttpContext http, Merchant acting) => http.Items[ActingKey] = acting;
+    internal static void Set(HttpContext http, Merchant acting) => ActingMerchant.Declare(http, acting);
 }
 
 /// <summary>

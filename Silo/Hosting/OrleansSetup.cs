@@ -4,6 +4,7 @@ using Npgsql;
 using Orleans.Configuration;
 using PaySessions.Grains;
 using PaySessions.Grains.EventStore;
+using PaySessions.Grains.Idempotency;
 using Microsoft.Extensions.Options;
 using PaySessions.Grains.Merchants;
 using PaySessions.Grains.Payments;
@@ -49,6 +50,9 @@ public static class OrleansSetup
         services.TryAddSingleton<SessionActivations>();
         services.TryAddSingleton<IBusinessDirectory, PostgresBusinessDirectory>();
         services.TryAddSingleton<PaySessions.Grains.Customers.ICustomerStore, PaySessions.Grains.Customers.PostgresCustomerStore>();
+        services.TryAddSingleton<IIdempotencyStore, PostgresIdempotencyStore>();
+        services.AddOptions<IdempotencyOptions>().BindConfiguration(IdempotencyOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<IdempotencyOptions>, IdempotencyOptionsValidator>();
         services.TryAddSingleton<PaymentProviders>();
         services.TryAddSingleton<PaymentMethodCatalog>();
         services.TryAddSingleton(_ => new PaymentLinks(silo.Configuration[PaymentLinks.PublicBaseUrlKey]));
