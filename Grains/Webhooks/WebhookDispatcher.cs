@@ -110,8 +110,10 @@ public sealed partial class WebhookDispatcher(
             return new WebhookOutcome(delivery, now, attempt, "delivered", null);
         }
 
+        // After a redelivery the schedule runs again from the redelivery, counting its own failures.
         var retryAt = WebhookRetrySchedule.NextAttemptAt(
-            delivery.CreatedAt, now, delivery.Attempts + 1, options.Value, WebhookRetrySchedule.SpreadOf(delivery.EventId));
+            delivery.ScheduleFrom ?? delivery.CreatedAt, now, delivery.Attempts + 1 - delivery.ScheduleAttempts, options.Value,
+            WebhookRetrySchedule.SpreadOf(delivery.EventId));
         return new WebhookOutcome(delivery, now, attempt, retryAt is null ? "failed" : "pending", retryAt);
     }
 

@@ -71,6 +71,7 @@ public static class OrleansSetup
         services.AddOptions<WebhookOptions>().BindConfiguration(WebhookOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<WebhookOptions>, WebhookOptionsValidator>();
         services.TryAddSingleton<IWebhookOutbox, PostgresWebhookOutbox>();
+        services.TryAddSingleton<PaySessions.Grains.Payments.IProviderCallbackLog, PaySessions.Grains.Payments.PostgresProviderCallbackLog>();
         // Webhook URLs are the merchant's to choose: no redirects (they could lead anywhere), and
         // every connection re-checks where the name resolves (see WebhookUrlGuard).
         services.AddHttpClient(WebhookDispatcher.HttpClientName)
