@@ -111,6 +111,7 @@ public static class ApiSetup
             .RequireAuthorization().WithErrorShape(ErrorShapes.Default).WithName("ListPaymentMethods");
         sessions.MapPost("/{id}/cancel", CancelSessionEndpoint.Handle).WithName("CancelSession");
         sessions.MapGet("/{id}/webhooks", GetSessionWebhooksEndpoint.Handle).WithName("GetSessionWebhooks");
+        sessions.MapGet("/{id}/timeline", GetSessionTimelineEndpoint.Handle).WithName("GetSessionTimeline").Produces<TimelineView>();
         sessions.MapPost("/{id}/pay", PaySessionEndpoint.Handle).AddEndpointFilter<JsonRequestBody>().WithName("PaySession");
 
         var payments = endpoints.MapPaymentGroup();
@@ -118,6 +119,8 @@ public static class ApiSetup
 
         var xendit = endpoints.MapXenditSessionGroup().WithIdempotencyKeys();
         xendit.MapPost("", CreateXenditSessionEndpoint.Handle).AddEndpointFilter<JsonRequestBody>().WithName("CreateXenditSession");
+
+        endpoints.MapWebhookDeliveryRoutes();
 
         // Providers authenticate by signature, not by API key.
         endpoints.MapPost("/webhooks/{provider}", ReceiveProviderWebhookEndpoint.Handle).WithName("ReceiveProviderWebhook");

@@ -104,6 +104,7 @@ public sealed class ApiKeyAuthenticationHandler(
                 new Claim(Merchant.BusinessClaim, owner.BusinessId),
                 new Claim(Merchant.KindClaim, owner.Kind.ToString()),
                 new Claim(Merchant.ModeClaim, owner.Mode.ToString()),
+                new Claim(Merchant.KeyHashClaim, key.Hash),
             ],
             SchemeName);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
@@ -212,6 +213,9 @@ public sealed record Merchant(string BusinessId, ApiKeyKind Kind, ApiKeyMode Mod
     public const string BusinessClaim = "paysessions:business";
     public const string KindClaim = "paysessions:key_kind";
     public const string ModeClaim = "paysessions:key_mode";
+
+    /// <summary>The key's SHA-256 hex (never the key): who asked, where a request is recorded.</summary>
+    public const string KeyHashClaim = "paysessions:key_sha256";
 
     public bool HasSecretKey => Kind == ApiKeyKind.Secret;
 

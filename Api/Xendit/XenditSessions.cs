@@ -31,6 +31,8 @@ public static class XenditSessionRoutes
         group.AddEndpointFilter<ForUserIdFilter>();
         group.MapGet("/{payment_session_id}", GetXenditSessionEndpoint.Handle).WithName("GetXenditSession");
         group.MapPost("/{payment_session_id}/cancel", CancelXenditSessionEndpoint.Handle).WithName("CancelXenditSession");
+        group.MapGet("/{payment_session_id}/timeline", GetSessionTimelineEndpoint.HandleXendit)
+            .WithName("GetXenditSessionTimeline").Produces<TimelineView>();
         return group;
     }
 }

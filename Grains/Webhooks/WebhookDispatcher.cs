@@ -16,7 +16,7 @@ namespace PaySessions.Grains.Webhooks;
 /// (<c>PaySessions-Signature: t=…,v1=…</c>, <c>webhook-id: evt_…</c> the event's id, the same on
 /// every retry, and for the Xendit dialect <c>x-callback-token</c>, the business's token read
 /// and decrypted for each attempt; for the Payviox dialect also <c>Signature</c>, the hex HMAC of
-/// the body alone), record the attempt, and schedule the next one (<see cref="WebhookRetrySchedule"/>:
+/// the body alone; and the Standard Webhooks trio, <see cref="StandardWebhookSignature"/>), record the attempt, and schedule the next one (<see cref="WebhookRetrySchedule"/>:
 /// Payviox's 30 s, 5 min, 30 min, then doubling, for three days). A delivery whose type the
 /// business did not choose ends as <c>unsubscribed</c> without being sent. Delivery is at
 /// least once: a crash after a merchant answered but before the row was updated sends again.
@@ -111,8 +111,10 @@ public sealed partial class WebhookDispatcher(
             return new WebhookOutcome(delivery, now, attempt, "delivered", null);
         }
 
+        // After a redelivery the schedule runs again from the redelivery, counting its own failures.
         var retryAt = WebhookRetrySchedule.NextAttemptAt(
-            delivery.CreatedAt, now, delivery.Attempts + 1, options.Value, WebhookRetrySchedule.SpreadOf(delivery.EventId));
+            delivery.ScheduleFrom ?? delivery.CreatedAt, now, delivery.Attempts + 1 - delivery.ScheduleAttempts, options.Value,
+            WebhookRetrySchedule.SpreadOf(delivery.EventId));
         return new WebhookOutcome(delivery, now, attempt, retryAt is null ? "failed" : "pending", retryAt);
     }
 
@@ -160,7 +162,11 @@ public sealed partial class WebhookDispatcher(
         {
             Content = new ByteArrayContent(body) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } },
         };
-        request.Headers.Add(SignatureHeader, WebhookSignature.Sign(secret, clock.GetUtcNow(), body));
+        // One time for both timestamped signatures: this attempt's.
+        var sentAt = clock.GetUtcNow();
+        var webhookId = StandardWebhookSignature.IdOf(delivery.EventId);
+        var timestamp = StandardWebhookSignature.Timestamp(sentAt);
+        request.Headers.Add(SignatureHeader, WebhookSignature.Sign(secret, sentAt, body));
         if (delivery.SignsBody)
         {
             // Payviox's header: the body alone, keyed with the same secret (its "webhook token").
@@ -168,7 +174,9 @@ public sealed partial class WebhookDispatcher(
             request.Headers.Add(BodySignatureHeader, BodySignature.Sign(secret, body));
         }
 
-        request.Headers.Add(WebhookIdHeader, "evt_" + delivery.EventId.ToString("N"));
+        request.Headers.Add(WebhookIdHeader, webhookId);
+        request.Headers.Add(StandardWebhookSignature.TimestampHeader, timestamp);
+        request.Headers.Add(StandardWebhookSignature.SignatureHeader, StandardWebhookSignature.Sign(secret, webhookId, timestamp, body));
         if (callbackToken is not null)
         {
             request.Headers.Add(CallbackTokenHeader, callbackToken);

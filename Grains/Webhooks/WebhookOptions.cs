@@ -33,6 +33,13 @@ public sealed class WebhookOptions
     public int BatchSize { get; set; } = 50;
 
     /// <summary>
+    /// How far apart a bulk redelivery's deliveries become due: spread out, they interleave with
+    /// the webhooks the dispatcher owes meanwhile (which it takes in order of due time) instead of
+    /// all standing in front of them.
+    /// </summary>
+    public TimeSpan RedeliverySpacing { get; set; } = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>
     /// Allows http:// and loopback or private addresses. Only Development turns it on: elsewhere a
     /// webhook URL must be https to a public address, so a merchant cannot aim us at our own network.
     /// </summary>
@@ -52,6 +59,11 @@ public sealed class WebhookOptionsValidator : IValidateOptions<WebhookOptions>
                 return ValidateOptionsResult.Fail(
                     $"{WebhookOptions.Section}:RetryDelays must be positive and never shorter than the one before ({WebhookOptions.Section}:RetryDelays:{i} is {delays[i]}).");
             }
+        }
+
+        if (options.RedeliverySpacing < TimeSpan.Zero)
+        {
+            return ValidateOptionsResult.Fail($"{WebhookOptions.Section}:RedeliverySpacing must not be negative.");
         }
 
         return options.GiveUpAfter <= TimeSpan.Zero

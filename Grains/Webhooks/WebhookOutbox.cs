@@ -7,11 +7,14 @@ namespace PaySessions.Grains.Webhooks;
 /// <summary>
 /// A delivery claimed for one attempt; <paramref name="SendsCallbackToken"/>: it carries the business's <c>x-callback-token</c>;
 /// <paramref name="Subscription"/>: the event type the business must have chosen (null: always sent);
-/// <paramref name="SignsBody"/>: it carries Payviox's <c>Signature</c> header.
+/// <paramref name="SignsBody"/>: it carries Payviox's <c>Signature</c> header;
+/// <paramref name="ScheduleFrom"/> and <paramref name="ScheduleAttempts"/>: when its retry schedule began and the attempts
+/// made before (the event and none, until a redelivery starts the schedule over); <paramref name="Redeliveries"/>: how many
+/// redeliveries it had when claimed (an outcome recorded after another one does not overwrite it).
 /// </summary>
 public sealed record ClaimedWebhook(
     Guid EventId, string BusinessId, string Payload, int Attempts, DateTimeOffset CreatedAt, bool SendsCallbackToken = false,
-    string? Subscription = null, bool SignsBody = false);
+    string? Subscription = null, bool SignsBody = false, DateTimeOffset? ScheduleFrom = null, int ScheduleAttempts = 0, int Redeliveries = 0);
 
 /// <summary>What one attempt came to.</summary>
 public sealed record AttemptResult(string Url, int? StatusCode, string? Error, int DurationMs);
@@ -35,7 +38,28 @@ public interface IWebhookOutbox
     Task RecordAsync(IReadOnlyList<WebhookOutcome> outcomes, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<WebhookDelivery>> ListForSessionAsync(string sessionId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Makes one delivery of <paramref name="businessId"/> (in the mode of <paramref name="livemode"/>) pending
+    /// again and records the request, in one transaction; null when the business has no such delivery.
+    /// </summary>
+    Task<RedeliveredWebhook?> RedeliverAsync(
+        Guid eventId, string businessId, bool livemode, RedeliveryRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The same for up to <see cref="RedeliveryFilter.Limit"/> matching deliveries, oldest first, made due
+    /// <paramref name="spacing"/> apart so a large call does not stand in front of the webhooks the
+    /// dispatcher owes meanwhile.
+    /// </summary>
+    Task<BulkRedelivery> RedeliverMatchingAsync(
+        string businessId, bool livemode, RedeliveryFilter filter, string filterJson, RedeliveryRequest request, TimeSpan spacing,
+        CancellationToken cancellationToken = default);
+
+    Task<IReadOnlyList<WebhookRedeliveryRecord>> ListRedeliveriesForSessionAsync(string sessionId, CancellationToken cancellationToken = default);
 }
+
+/// <summary>Who asked for a redelivery, when, and the id the call's records share.</summary>
+public sealed record RedeliveryRequest(Guid RequestId, DateTimeOffset At, string RequestedBy);
 
 public sealed class PostgresWebhookOutbox(NpgsqlDataSource dataSource) : IWebhookOutbox
 {
@@ -43,7 +67,7 @@ public sealed class PostgresWebhookOutbox(NpgsqlDataSource dataSource) : IWebhoo
     {
         await using var command = dataSource.CreateCommand("""
             UPDATE webhook_deliveries d
-            SET next_attempt_at = $2
+            SET next_attempt_at = $2, leased_until = $2
             FROM (
                 SELECT event_id FROM webhook_deliveries
                 WHERE status = 'pending' AND next_attempt_at <= $1
@@ -52,7 +76,8 @@ public sealed class PostgresWebhookOutbox(NpgsqlDataSource dataSource) : IWebhoo
                 FOR UPDATE SKIP LOCKED
             ) due
             WHERE d.event_id = due.event_id
-            RETURNING d.event_id, d.business_id, d.payload::text, d.attempts, d.created_at, d.sends_callback_token, d.subscription, d.signs_body
+            RETURNING d.event_id, d.business_id, d.payload::text, d.attempts, d.created_at, d.sends_callback_token, d.subscription, d.signs_body,
+                      coalesce(d.schedule_from, d.created_at), d.schedule_attempts, d.redeliveries
             """);
         command.Parameters.Add(Time(now));
         command.Parameters.Add(Time(now + lease));
@@ -63,7 +88,8 @@ public sealed class PostgresWebhookOutbox(NpgsqlDataSource dataSource) : IWebhoo
         {
             claimed.Add(new ClaimedWebhook(
                 reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.GetInt32(3), reader.GetFieldValue<DateTimeOffset>(4), reader.GetBoolean(5),
-                reader.IsDBNull(6) ? null : reader.GetString(6), reader.GetBoolean(7)));
+                reader.IsDBNull(6) ? null : reader.GetString(6), reader.GetBoolean(7),
+                reader.GetFieldValue<DateTimeOffset>(8), reader.GetInt32(9), reader.GetInt32(10)));
         }
 
         return claimed;
@@ -80,11 +106,19 @@ public sealed class PostgresWebhookOutbox(NpgsqlDataSource dataSource) : IWebhoo
         // many deliveries the batch holds.
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var batch = new NpgsqlBatch(connection);
+        // A redelivery asked for while the row was out (its count moved since the claim) keeps the
+        // row pending: the outcome is logged as an attempt, but the state stays the redelivery's,
+        // due at once now that the send is over.
         var update = new NpgsqlBatchCommand("""
             UPDATE webhook_deliveries d
-            SET status = o.status, attempts = o.attempts, next_attempt_at = coalesce(o.retry_at, d.next_attempt_at),
-                delivered_at = CASE WHEN o.status = 'delivered' THEN o.at ELSE d.delivered_at END
-            FROM unnest($1::uuid[], $2::text[], $3::int[], $4::timestamptz[], $5::timestamptz[]) AS o(event_id, status, attempts, retry_at, at)
+            SET status = CASE WHEN d.redeliveries = o.redeliveries THEN o.status ELSE d.status END,
+                attempts = o.attempts,
+                next_attempt_at = CASE WHEN d.redeliveries = o.redeliveries THEN coalesce(o.retry_at, d.next_attempt_at)
+                                       ELSE least(d.next_attempt_at, o.at) END,
+                delivered_at = CASE WHEN o.status = 'delivered' THEN o.at ELSE d.delivered_at END,
+                leased_until = NULL
+            FROM unnest($1::uuid[], $2::text[], $3::int[], $4::timestamptz[], $5::timestamptz[], $6::int[])
+                AS o(event_id, status, attempts, retry_at, at, redeliveries)
             WHERE d.event_id = o.event_id
             """);
         update.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = [.. outcomes.Select(o => o.Delivery.EventId)] });
@@ -92,6 +126,7 @@ public sealed class PostgresWebhookOutbox(NpgsqlDataSource dataSource) : IWebhoo
         update.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = [.. outcomes.Select(o => o.Delivery.Attempts + (o.Attempt is null ? 0 : 1))] });
         update.Parameters.Add(new NpgsqlParameter<DateTime?[]> { TypedValue = [.. outcomes.Select(o => o.RetryAt?.UtcDateTime)], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
         update.Parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = [.. outcomes.Select(o => o.At.UtcDateTime)], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
+        update.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = [.. outcomes.Select(o => o.Delivery.Redeliveries)] });
         batch.BatchCommands.Add(update);
 
         var attempted = outcomes.Where(o => o.Attempt is not null).ToList();
@@ -159,6 +194,120 @@ public sealed class PostgresWebhookOutbox(NpgsqlDataSource dataSource) : IWebhoo
         }
 
         return [.. deliveries.Select(d => d.Delivery)];
+    }
+
+    // The target rows are locked first, so a redelivery and a dispatcher's record of the same row
+    // take turns (a bulk call skips rows locked at that moment rather than wait: it locks many, and
+    // waiting on a dispatcher's record, which locks many too, could deadlock). A row out with a dispatcher (leased) becomes due when its lease ends, not at
+    // once: two dispatchers never send one row together.
+    private static string RedeliverSql(string where, string lockOption) => $"""
+        WITH candidates AS (
+            SELECT d.event_id, d.session_id, d.type, d.status, d.created_at
+            FROM webhook_deliveries d
+            JOIN sessions s ON s.session_id = d.session_id
+            WHERE d.business_id = $1 AND s.livemode = $2 AND ({where})
+            ORDER BY d.created_at, d.event_id
+            LIMIT $3
+            FOR UPDATE OF d {lockOption}
+        ),
+        numbered AS (
+            SELECT c.*, row_number() OVER (ORDER BY c.created_at, c.event_id) AS n FROM candidates c
+        ),
+        updated AS (
+            UPDATE webhook_deliveries d
+            SET status = 'pending',
+                next_attempt_at = greatest($4 + (n.n - 1) * $8::interval, coalesce(d.leased_until, $4)),
+                schedule_from = $4, schedule_attempts = d.attempts, redeliveries = d.redeliveries + 1
+            FROM numbered n
+            WHERE d.event_id = n.event_id AND n.n <= $9
+        ),
+        logged AS (
+            INSERT INTO webhook_redeliveries (request_id, event_id, session_id, business_id, requested_at, requested_by, bulk, filter, previous_status)
+            SELECT $5, n.event_id, n.session_id, $1, $4, $6, $7::jsonb IS NOT NULL, $7::jsonb, n.status
+            FROM numbered n WHERE n.n <= $9
+        )
+        SELECT n.event_id, n.session_id, n.type, n.status, n.created_at, n.n FROM numbered n ORDER BY n.n
+        """;
+
+    public async Task<RedeliveredWebhook?> RedeliverAsync(
+        Guid eventId, string businessId, bool livemode, RedeliveryRequest request, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand(RedeliverSql("d.event_id = $10", ""));
+        AddRedeliveryParameters(command, businessId, livemode, 1, request, null, TimeSpan.Zero);
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = eventId });
+        var rows = await ReadRedelivered(command, request, cancellationToken);
+        return rows.Count == 0 ? null : rows[0].Webhook;
+    }
+
+    public async Task<BulkRedelivery> RedeliverMatchingAsync(
+        string businessId, bool livemode, RedeliveryFilter filter, string filterJson, RedeliveryRequest request, TimeSpan spacing,
+        CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand(RedeliverSql(
+            "($10::text IS NULL OR d.type = $10) AND ($11::timestamptz IS NULL OR d.created_at >= $11) "
+            + "AND ($12::timestamptz IS NULL OR d.created_at < $12) AND (NOT $13 OR d.status <> 'delivered')",
+            "SKIP LOCKED"));
+        // One more than the limit is read (and left alone) to tell whether more matched.
+        AddRedeliveryParameters(command, businessId, livemode, filter.Limit + 1, request, filterJson, spacing);
+        command.Parameters.Add(new NpgsqlParameter<string?> { TypedValue = filter.Type, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter<DateTime?> { TypedValue = filter.CreatedFrom?.UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new NpgsqlParameter<DateTime?> { TypedValue = filter.CreatedTo?.UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = filter.OnlyUndelivered });
+        var rows = await ReadRedelivered(command, request, cancellationToken);
+        var done = rows.Where(r => r.N <= filter.Limit).Select(r => r.Webhook).ToList();
+        var next = rows.Where(r => r.N > filter.Limit).Select(r => r.Webhook).FirstOrDefault();
+        return new BulkRedelivery(request.RequestId.ToString(), done, next is not null, next?.CreatedAt);
+    }
+
+    private static void AddRedeliveryParameters(
+        NpgsqlCommand command, string businessId, bool livemode, int read, RedeliveryRequest request, string? filterJson, TimeSpan spacing)
+    {
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = businessId });
+        command.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = livemode });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = read });
+        command.Parameters.Add(Time(request.At));
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = request.RequestId });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = request.RequestedBy });
+        command.Parameters.Add(new NpgsqlParameter<string?> { TypedValue = filterJson, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = spacing, NpgsqlDbType = NpgsqlDbType.Interval });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = filterJson is null ? 1 : read - 1 });
+    }
+
+    private static async Task<List<(RedeliveredWebhook Webhook, long N)>> ReadRedelivered(
+        NpgsqlCommand command, RedeliveryRequest request, CancellationToken cancellationToken)
+    {
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var rows = new List<(RedeliveredWebhook, long)>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            rows.Add((new RedeliveredWebhook(
+                "evt_" + reader.GetGuid(0).ToString("N"), reader.GetString(1), reader.GetString(2), reader.GetString(3),
+                reader.GetFieldValue<DateTimeOffset>(4), request.RequestId.ToString()), reader.GetInt64(5)));
+        }
+
+        return rows;
+    }
+
+    public async Task<IReadOnlyList<WebhookRedeliveryRecord>> ListRedeliveriesForSessionAsync(string sessionId, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT r.id, r.request_id, r.event_id, d.type, r.requested_at, r.requested_by, r.bulk, r.previous_status
+            FROM webhook_redeliveries r
+            JOIN webhook_deliveries d ON d.event_id = r.event_id
+            WHERE r.session_id = $1
+            ORDER BY r.id
+            """);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = sessionId });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var records = new List<WebhookRedeliveryRecord>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            records.Add(new WebhookRedeliveryRecord(
+                reader.GetInt64(0), reader.GetGuid(1).ToString(), "evt_" + reader.GetGuid(2).ToString("N"), reader.GetString(3),
+                reader.GetFieldValue<DateTimeOffset>(4), reader.GetString(5), reader.GetBoolean(6), reader.GetString(7)));
+        }
+
+        return records;
     }
 
     private static NpgsqlParameter<DateTime> Time(DateTimeOffset value) =>

@@ -75,6 +75,7 @@ public static class OrleansSetup
         services.AddOptions<WebhookOptions>().BindConfiguration(WebhookOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<WebhookOptions>, WebhookOptionsValidator>();
         services.TryAddSingleton<IWebhookOutbox, PostgresWebhookOutbox>();
+        services.TryAddSingleton<PaySessions.Grains.Payments.IProviderCallbackLog, PaySessions.Grains.Payments.PostgresProviderCallbackLog>();
         services.AddWebhookHttpClient();
         services.AddOptions<PaymentSessionOptions>().BindConfiguration(PaymentSessionOptions.Section);
         services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.Section).ValidateOnStart();

@@ -102,7 +102,10 @@ public static class MerchantsCommand
             }
 
             await output.WriteLineAsync($"webhook_secret: {result.Secret}");
-            await output.WriteLineAsync("Store the secret now: it cannot be shown again. Verify the PaySessions-Signature header with it.");
+            await output.WriteLineAsync($"standard_webhooks_secret: {Grains.Webhooks.StandardWebhookSignature.LibrarySecret(result.Secret!)}");
+            await output.WriteLineAsync(
+                "Store the secret now: it cannot be shown again. Verify the PaySessions-Signature and Signature headers with webhook_secret, "
+                + "and webhook-signature with a Standard Webhooks library given standard_webhooks_secret (the same key, base64-encoded).");
             return 0;
         }, cancellationToken));
 

@@ -45,7 +45,8 @@ public sealed class WebhookReceiver : IAsyncDisposable
                 body, headers["PaySessions-Signature"].ToString(), failing ? 500 : 200,
                 headers.TryGetValue("x-callback-token", out var token) ? token.ToString() : null,
                 headers["webhook-id"].ToString(),
-                headers.TryGetValue("Signature", out var bodySignature) ? bodySignature.ToString() : null));
+                headers.TryGetValue("Signature", out var bodySignature) ? bodySignature.ToString() : null,
+                new HeaderDictionary(headers.ToDictionary(h => h.Key, h => h.Value, StringComparer.OrdinalIgnoreCase))));
             return failing ? Results.StatusCode(500) : Results.Ok();
         });
         await app.StartAsync();
@@ -75,8 +76,10 @@ public sealed class WebhookReceiver : IAsyncDisposable
     /// <summary>
     /// One request as received: <paramref name="Signature"/> is <c>PaySessions-Signature</c>,
     /// <paramref name="BodySignature"/> Payviox's <c>Signature</c>; <paramref name="CallbackToken"/>
-    /// and <paramref name="BodySignature"/> are null when the header was absent.
+    /// and <paramref name="BodySignature"/> are null when the header was absent; <paramref name="Headers"/>: every
+    /// header as received (what a Standard Webhooks library verifies).
     /// </summary>
     public sealed record Delivery(
-        string Body, string Signature, int AnsweredWith, string? CallbackToken = null, string WebhookId = "", string? BodySignature = null);
+        string Body, string Signature, int AnsweredWith, string? CallbackToken = null, string WebhookId = "", string? BodySignature = null,
+        IHeaderDictionary? Headers = null);
 }
