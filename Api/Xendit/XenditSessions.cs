@@ -29,6 +29,7 @@ public static class XenditSessionRoutes
             .WithErrorShape(XenditErrorShape.Instance)
             .WithApiKeyForms(ApiKeyForms.BasicOrBearerSecret);
         group.AddEndpointFilter<ForUserIdFilter>();
+        group.MapGet("", ListXenditSessionsEndpoint.Handle).WithName("ListXenditSessions");
         group.MapGet("/{payment_session_id}", GetXenditSessionEndpoint.Handle).WithName("GetXenditSession");
         group.MapPost("/{payment_session_id}/cancel", CancelXenditSessionEndpoint.Handle).WithName("CancelXenditSession");
         return group;
