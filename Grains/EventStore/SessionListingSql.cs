@@ -9,7 +9,8 @@ namespace PaySessions.Grains.EventStore;
 /// The statement that reads one page of a merchant's sessions from the projection. It names only
 /// the filters that are set (no <c>$n IS NULL OR …</c>), so PostgreSQL plans each shape for what it
 /// is: one scan of <c>sessions_listing</c> (business, mode, dialect, created_at DESC, session_id
-/// DESC), whose index condition holds the scope, the creation window and the cursor's key, read in
+/// DESC), or of its twins that put the customer or the order id before created_at when that filter
+/// is set, whose index condition holds the scope, the creation window and the cursor's key, read in
 /// the page's direction and stopped by the limit. Public so the plan test explains the very
 /// statement that runs.
 /// </summary>
@@ -54,7 +55,12 @@ public static class SessionListingSql
         if (filter.Customer is { } customer)
         {
             p.Add(new NpgsqlParameter<string> { TypedValue = customer.Value });
-            sql.Append(customer.IsCustomerId ? $" AND customer_id = ${p.Count}" : $" AND customer = ${p.Count}");
+            // The expression of sessions_listing_by_customer, so the planner can seek it.
+            sql.Append($" AND coalesce(customer_id, customer) = ${p.Count}");
+            if (customer.IsCustomerId)
+            {
+                sql.Append($" AND customer_id = ${p.Count}");
+            }
         }
 
         if (filter.OrderId is { } orderId)
