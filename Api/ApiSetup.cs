@@ -101,6 +101,9 @@ public static class ApiSetup
         // Every merchant POST honours Idempotency-Key (WithIdempotencyKeys, on its group or route).
         var sessions = endpoints.MapGroup("/session").RequireAuthorization().WithErrorShape(ErrorShapes.Default).WithIdempotencyKeys();
         sessions.MapPost("", CreateSessionEndpoint.Handle).AddEndpointFilter<JsonRequestBody>().WithName("CreateSession");
+        // Listing is the secret key's only: a public key (in a browser) must not enumerate sessions.
+        sessions.MapGet("", ListSessionsEndpoint.Handle).WithApiKeyForms(ApiKeyForms.BearerSecret).WithName("ListSessions")
+            .Produces<ApiErrors.ErrorBody>(StatusCodes.Status401Unauthorized);
         sessions.MapGet("/{id}", GetSessionEndpoint.Handle).WithName("GetSession");
         sessions.MapGet("/{id}/events", GetSessionEventsEndpoint.Handle).WithName("GetSessionEvents");
         sessions.MapGet("/{id}/payments", GetPaymentMethodsEndpoint.HandlePayviox).WithName("GetSessionPayments");

@@ -29,6 +29,9 @@ public static class XenditSessionRoutes
             .WithErrorShape(XenditErrorShape.Instance)
             .WithApiKeyForms(ApiKeyForms.BasicOrBearerSecret);
         group.AddEndpointFilter<ForUserIdFilter>();
+        group.MapGet("", ListXenditSessionsEndpoint.Handle).WithName("ListXenditSessions")
+            .Produces<XenditErrors.ErrorBody>(StatusCodes.Status401Unauthorized)
+            .Produces<XenditErrors.ErrorBody>(StatusCodes.Status403Forbidden);
         group.MapGet("/{payment_session_id}", GetXenditSessionEndpoint.Handle).WithName("GetXenditSession");
         group.MapPost("/{payment_session_id}/cancel", CancelXenditSessionEndpoint.Handle).WithName("CancelXenditSession");
         group.MapGet("/{payment_session_id}/timeline", GetSessionTimelineEndpoint.HandleXendit)

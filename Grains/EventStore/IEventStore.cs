@@ -67,7 +67,8 @@ public enum AppendResult
 /// as the events it reflects. It is derived data: the event rows are the record.
 /// <see cref="Livemode"/> is part of the order id's uniqueness: test and live are separate worlds.
 /// <see cref="Dialect"/> decides whether the order id is unique at all: a Payviox-style order id
-/// is; a Xendit-style reference_id is a label the merchant may reuse.
+/// is; a Xendit-style reference_id is a label the merchant may reuse. <see cref="CustomerId"/> is
+/// the Xendit-style customer (<c>cust-…</c>) the session is for, for the listing's filter.
 /// </summary>
 public sealed record SessionProjection(
     string SessionId,
@@ -81,7 +82,8 @@ public sealed record SessionProjection(
     DateTimeOffset ExpiresAt,
     int Version,
     bool Livemode = false,
-    SessionDialect Dialect = SessionDialect.Payviox)
+    SessionDialect Dialect = SessionDialect.Payviox,
+    string? CustomerId = null)
 {
     /// <summary>The row of <paramref name="sessionId"/> at <paramref name="version"/>, folded into <paramref name="state"/>: the one way a grain or a bulk expiry builds it.</summary>
     public static SessionProjection Of(string sessionId, PaymentSessionState state, int version)
@@ -89,6 +91,6 @@ public sealed record SessionProjection(
         var facts = state.Facts ?? throw new InvalidOperationException($"Session {sessionId} has no Created event.");
         return new SessionProjection(
             sessionId, facts.BusinessId, facts.OrderId, facts.Customer, state.Status.ToName(),
-            facts.Amount, facts.Currency, facts.OccurredAt, state.ExpiresAt, version, state.IsLive, facts.Dialect);
+            facts.Amount, facts.Currency, facts.OccurredAt, state.ExpiresAt, version, state.IsLive, facts.Dialect, facts.Xendit?.CustomerId);
     }
 }

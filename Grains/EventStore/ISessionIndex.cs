@@ -1,3 +1,5 @@
+using PaySessions.Grains.Sessions;
+
 namespace PaySessions.Grains.EventStore;
 
 /// <summary>Lookups over what the event store writes beside the events: the projection and indexes.</summary>
@@ -13,6 +15,13 @@ public interface ISessionIndex
     /// being expired (their rows stay open until their appends commit).
     /// </summary>
     Task<IReadOnlyList<DueSession>> DueForExpiryAsync(DateTimeOffset now, DueSession? after, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// One page of a scope's sessions that match the filter, newest first, from the projection,
+    /// each folded from its events as its grain folds them. Page and events are read in one
+    /// snapshot, so a session's row and its events agree.
+    /// </summary>
+    Task<SessionListPage> ListAsync(SessionListQuery query, CancellationToken cancellationToken = default);
 }
 
 /// <summary>An open session past its time, and the key a sweep pages by.</summary>

@@ -85,8 +85,8 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable, IDisposa
     // The projection only moves forward: a row already at a newer version is left alone.
     private const string UpsertProjectionSql = """
         INSERT INTO sessions (session_id, business_id, order_id, customer, status, amount, currency,
-                              created_at, expires_at, version, livemode, dialect, updated_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, now())
+                              created_at, expires_at, version, livemode, dialect, customer_id, updated_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, now())
         ON CONFLICT (session_id) DO UPDATE
             SET status = excluded.status,
                 expires_at = excluded.expires_at,
@@ -118,12 +118,12 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable, IDisposa
             RETURNING stream_id
         ), projected AS (
             INSERT INTO sessions (session_id, business_id, order_id, customer, status, amount, currency,
-                                  created_at, expires_at, version, livemode, dialect, updated_at)
+                                  created_at, expires_at, version, livemode, dialect, customer_id, updated_at)
             SELECT p.session_id, p.business_id, p.order_id, p.customer, p.status, p.amount, p.currency,
-                   p.created_at, p.expires_at, p.version, p.livemode, p.dialect, now()
+                   p.created_at, p.expires_at, p.version, p.livemode, p.dialect, p.customer_id, now()
             FROM unnest($1::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::bigint[], $12::text[],
-                        $13::timestamptz[], $14::timestamptz[], $2::int[], $15::bool[], $22::text[])
-                AS p(session_id, business_id, order_id, customer, status, amount, currency, created_at, expires_at, version, livemode, dialect)
+                        $13::timestamptz[], $14::timestamptz[], $2::int[], $15::bool[], $22::text[], $26::text[])
+                AS p(session_id, business_id, order_id, customer, status, amount, currency, created_at, expires_at, version, livemode, dialect, customer_id)
             WHERE p.session_id IN (SELECT stream_id FROM appended)
             ON CONFLICT (session_id) DO UPDATE
                 SET status = excluded.status,
@@ -540,6 +540,7 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable, IDisposa
             p.Add(new NpgsqlParameter<bool[]> { TypedValue = [.. webhooks.Select(w => w.Webhook.SendsCallbackToken)] });
             p.Add(new NpgsqlParameter<string?[]> { TypedValue = [.. webhooks.Select(w => w.Webhook.Subscription)] });
             p.Add(new NpgsqlParameter<bool[]> { TypedValue = [.. webhooks.Select(w => w.Webhook.SignsBody)] });
+            p.Add(new NpgsqlParameter<string?[]> { TypedValue = [.. expiries.Select(e => e.Projection.CustomerId)] });
             await using var reader = await command.ExecuteReaderAsync();
             do
             {
@@ -718,7 +719,7 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable, IDisposa
     /// so it sees appends earlier in the same transaction.
     /// </summary>
     // The projection's dialect column (0010): whether the order id is unique depends on it.
-    private static string DialectName(SessionDialect dialect) => dialect == SessionDialect.Xendit ? "xendit" : "payviox";
+    internal static string DialectName(SessionDialect dialect) => dialect == SessionDialect.Xendit ? "xendit" : "payviox";
 
     private static async Task<AppendResult?> RefusalOf(PostgresException e, PendingAppend append, NpgsqlConnection connection, NpgsqlTransaction? transaction)
     {
@@ -780,6 +781,7 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable, IDisposa
         upsert.Parameters.Add(new NpgsqlParameter<int> { TypedValue = projection.Version });
         upsert.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = projection.Livemode });
         upsert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = DialectName(projection.Dialect) });
+        upsert.Parameters.Add(new NpgsqlParameter<string?> { TypedValue = projection.CustomerId, NpgsqlDbType = NpgsqlDbType.Text });
         yield return upsert;
 
         var initiated = events.OfType<PaymentInitiated>().ToArray();

@@ -117,7 +117,7 @@ public static class RestingSessions
 
         await Read("SELECT concat_ws(' | ', 'event', stream_id, version, event_id, type, data::text, occurred_at) FROM session_events WHERE stream_id = $1 ORDER BY version");
         await Read("""
-            SELECT concat_ws(' | ', 'projection', session_id, business_id, order_id, customer, status, amount, currency, created_at, expires_at, version, livemode, dialect)
+            SELECT concat_ws(' | ', 'projection', session_id, business_id, order_id, customer, status, amount, currency, created_at, expires_at, version, livemode, dialect, customer_id)
             FROM sessions WHERE session_id = $1
             """);
         await Read("""
