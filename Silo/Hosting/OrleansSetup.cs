@@ -71,6 +71,9 @@ public static class OrleansSetup
         services.AddOptions<WebhookOptions>().BindConfiguration(WebhookOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<WebhookOptions>, WebhookOptionsValidator>();
         services.TryAddSingleton<IWebhookOutbox, PostgresWebhookOutbox>();
+        services.TryAddSingleton<ILateRefundOutbox, PostgresLateRefundOutbox>();
+        services.AddOptions<LateRefundOptions>().BindConfiguration(LateRefundOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<LateRefundOptions>, LateRefundOptionsValidator>();
         // Webhook URLs are the merchant's to choose: no redirects (they could lead anywhere), and
         // every connection re-checks where the name resolves (see WebhookUrlGuard).
         services.AddHttpClient(WebhookDispatcher.HttpClientName)

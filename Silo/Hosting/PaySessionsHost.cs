@@ -33,6 +33,7 @@ public static class PaySessionsHost
         // After Orleans, so the silo is active when these run.
         builder.Services.AddHostedService<ExpirySweepStarter>();
         builder.Services.AddHostedService<PaySessions.Grains.Webhooks.WebhookDispatcher>();
+        builder.Services.AddHostedService<PaySessions.Grains.Payments.LateRefundWorker>();
         builder.Services.AddOptions<DevMerchantOptions>().BindConfiguration(DevMerchantOptions.Section);
         if (builder.Environment.IsDevelopment())
         {
