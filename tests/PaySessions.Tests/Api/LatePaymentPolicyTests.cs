@@ -12,7 +12,7 @@ using PaySessions.Tests.Infrastructure;
 namespace PaySessions.Tests.Api;
 
 /// <summary>
-/// A host of its own for late payments: sessions expire six seconds after they are created (an
+/// A host of its own for late payments: sessions expire fifteen seconds after they are created (an
 /// attempt does not extend them), webhooks and refunds are polled fast, and besides the sandbox
 /// (which refunds) there is <c>acme_card</c> on the generic HTTP provider (whose contract has no
 /// refund call) against a fake provider on loopback.
@@ -30,7 +30,7 @@ public sealed class LatePaymentHostFixture : IAsyncLifetime
         Acme = await FakeProvider.StartAsync();
         var settings = new Dictionary<string, string?>(TestMerchants.FastRetries())
         {
-            ["PaySessions:Sessions:Expiry"] = "00:00:06",
+            ["PaySessions:Sessions:Expiry"] = "00:00:15",
             ["PaySessions:Sessions:PendingWindow"] = "00:00:01",
             ["PaySessions:Sessions:ExpirySweepPeriod"] = "00:00:01",
             ["PaySessions:LateRefunds:PollInterval"] = "00:00:00.100",
@@ -43,6 +43,11 @@ public sealed class LatePaymentHostFixture : IAsyncLifetime
             ["PaySessions:PaymentMethods:41:Kind"] = "Redirect",
         };
         await Api.InitializeWith(settings);
+
+        // Warmed up with one paid session, so the tests' first steps fit well inside the expiry.
+        var created = await Api.Post("/session", ApiFixture.DevSecretKey, Bodies.SeedExample(orderId: "order_warm_" + Guid.NewGuid().ToString("N")[..12]).ToJsonString());
+        var id = (await Bodies.Json(created))["session_id"]!.GetValue<string>();
+        await Api.Post($"/session/{id}/pay", ApiFixture.DevSecretKey, """{"paymentMethodId":"sandbox_card"}""");
     }
 
     public async Task DisposeAsync()
@@ -246,6 +251,31 @@ public sealed class LatePaymentPolicyTests(LatePaymentHostFixture fixture) : ICl
         Assert.Equal("payment not captured", Assert.Single(session["late_payments"]!.AsArray())!["refund_failure_reason"]!.GetValue<string>());
         Assert.True(session["manual_review"]!.GetValue<bool>());
         Assert.Empty((await Api.Host.Grains.GetGrain<ISandboxPaymentGrain>(reference).GetPayment())!.Refunds);
+    }
+
+    [Fact]
+    public async Task The_sandbox_refunds_once_per_refund_id_however_often_it_is_asked()
+    {
+        var (keys, _) = await Merchant(null);
+        var id = await Create(keys.SecretKey);
+        var reference = Sandbox.ReferenceFrom(await Pay(id, keys.SecretKey));
+        Assert.True((await Api.Host.Grains.GetGrain<IBusinessGrain>(keys.BusinessId).SetLatePaymentPolicy(LatePaymentPolicy.Manual)).Accepted);
+        await End(id, keys.SecretKey, "canceled");
+        await Approve(Api.Host.BaseAddress + "sandbox/checkout/" + reference);
+        var sandbox = Api.Host.Grains.GetGrain<ISandboxPaymentGrain>(reference);
+        var paymentId = (await sandbox.GetPayment())!.PaymentId!;
+
+        var first = await sandbox.Refund(new SandboxRefundRequest("lrf_once", paymentId, 10000, "USD"));
+        var again = await sandbox.Refund(new SandboxRefundRequest("lrf_once", paymentId, 10000, "USD"));
+        var more = await sandbox.Refund(new SandboxRefundRequest("lrf_other", paymentId, 1, "USD"));
+        var wrong = await sandbox.Refund(new SandboxRefundRequest("lrf_wrong", "sbxpay_someone_else", 1, "USD"));
+
+        Assert.True(first.Refunded);
+        Assert.Equal(first, again);
+        Assert.Equal((false, "amount exceeds what is left to refund"), (more.Refunded, more.Error));
+        Assert.Equal((false, "unknown payment id"), (wrong.Refunded, wrong.Error));
+        var refund = Assert.Single((await sandbox.GetPayment())!.Refunds);
+        Assert.Equal(("lrf_once", 10000L, 2), (refund.RefundId, refund.Amount, refund.Requests));
     }
 
     [Fact]
