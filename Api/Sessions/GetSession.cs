@@ -41,7 +41,8 @@ public sealed record SessionView(
     bool RefundRequired,
     IReadOnlyList<SessionView.RefundView> LatePayments,
     IReadOnlyList<SessionView.RefundView> PaymentMismatches,
-    bool Livemode)
+    bool Livemode,
+    bool ManualReview)
 {
     public static SessionView From(PaymentSessionSnapshot session) => new(
         session.SessionId,
@@ -61,13 +62,20 @@ public sealed record SessionView(
         session.RefundRequired,
         [.. session.LatePayments.Select(RefundView.From)],
         [.. session.PaymentMismatches.Select(RefundView.From)],
-        session.Livemode);
+        session.Livemode,
+        session.ManualReview);
 
     public sealed record Item(string Name, long Quantity, long Price);
 
     public sealed record PaymentView(string Provider, string ProviderPaymentId, string? PaymentMethodId, DateTimeOffset CompletedAt);
 
-    /// <summary>Money taken that the session cannot keep (late, or in other figures): both figures, for the refund.</summary>
+    /// <summary>
+    /// Money taken that the session cannot keep (late, or in other figures): both figures, for the
+    /// refund. A late payment also says what its business's policy did with it (<c>handling</c>:
+    /// refund, accept, manual; null for mismatches and older late payments) and, when refunded by
+    /// policy, the refund's id, status (pending, refunded, failed), the provider's refund id and
+    /// the failure's reason.
+    /// </summary>
     public sealed record RefundView(
         string Provider,
         string ProviderReference,
@@ -76,9 +84,15 @@ public sealed record SessionView(
         string? Currency,
         long ExpectedAmount,
         string ExpectedCurrency,
-        DateTimeOffset ReceivedAt)
+        DateTimeOffset ReceivedAt,
+        string? Handling,
+        string? RefundId,
+        string? RefundStatus,
+        string? ProviderRefundId,
+        string? RefundFailureReason)
     {
         public static RefundView From(ReportedPayment p) =>
-            new(p.Provider, p.ProviderReference, p.ProviderPaymentId, p.Amount, p.Currency, p.ExpectedAmount, p.ExpectedCurrency, p.ReceivedAt);
+            new(p.Provider, p.ProviderReference, p.ProviderPaymentId, p.Amount, p.Currency, p.ExpectedAmount, p.ExpectedCurrency, p.ReceivedAt,
+                p.Handling?.ToString().ToLowerInvariant(), p.RefundId, p.RefundStatus?.ToString().ToLowerInvariant(), p.ProviderRefundId, p.RefundFailureReason);
     }
 }

@@ -164,7 +164,27 @@ public interface IBusinessGrain : IGrainWithStringKey
     /// </summary>
     [Alias("SetFrameOrigins")]
     Task<ShopSettingChange> SetFrameOrigins(IReadOnlyList<string> origins);
+
+    /// <summary>
+    /// Sets what is done with money a provider reports after a session ended (refund, accept or
+    /// manual). Applies to late payments that arrive from now on; each records the policy it met.
+    /// Refused, changing nothing, when the business is not registered.
+    /// </summary>
+    [Alias("SetLatePaymentPolicy")]
+    Task<LatePaymentPolicyChange> SetLatePaymentPolicy(Sessions.LatePaymentPolicy policy);
+
+    /// <summary>The business's late-payment policy: refund (the default) unless it chose another, or is not registered.</summary>
+    [Alias("GetLatePaymentPolicy")]
+    Task<Sessions.LatePaymentPolicy> GetLatePaymentPolicy();
 }
+
+/// <summary>The business's late-payment policy after a change, or (not accepted) why nothing changed.</summary>
+[GenerateSerializer]
+[Alias("PaySessions.LatePaymentPolicyChange")]
+public sealed record LatePaymentPolicyChange(
+    [property: Id(60)] bool Accepted,
+    [property: Id(61)] Sessions.LatePaymentPolicy Policy,
+    [property: Id(62)] string? Error);
 
 /// <summary>The business's chosen webhook event types after a change, or (not accepted) why nothing changed.</summary>
 [GenerateSerializer]
@@ -196,7 +216,8 @@ public sealed record BusinessProfile(
     [property: Id(7)] bool HasCallbackToken = false,
     [property: Id(30)] IReadOnlyList<string>? WebhookEvents = null,
     [property: Id(40)] string? ReturnUrl = null,
-    [property: Id(41)] IReadOnlyList<string>? FrameOrigins = null);
+    [property: Id(41)] IReadOnlyList<string>? FrameOrigins = null,
+    [property: Id(60)] Sessions.LatePaymentPolicy LatePaymentPolicy = Sessions.LatePaymentPolicy.Refund);
 
 /// <summary>A new or existing sub-account, or (not accepted) why not.</summary>
 [GenerateSerializer]

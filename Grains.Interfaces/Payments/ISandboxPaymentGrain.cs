@@ -18,7 +18,41 @@ public interface ISandboxPaymentGrain : IGrainWithStringKey
     /// <summary>Records Approve or Decline and sends the webhook; the same choice again resends it.</summary>
     [Alias("Decide")]
     Task<SandboxDecision> Decide(bool approve);
+
+    /// <summary>
+    /// Gives back (part of) an approved payment. Keyed by the caller's refund id: asking again
+    /// with the same id answers the first refund and refunds nothing more (each ask is counted in
+    /// <see cref="SandboxRefund.Requests"/>). Refused for a payment that is not approved, for
+    /// another payment id, another currency, or more than is left to refund.
+    /// </summary>
+    [Alias("Refund")]
+    Task<SandboxRefundResult> Refund(SandboxRefundRequest request);
 }
+
+[GenerateSerializer]
+[Alias("PaySessions.SandboxRefundRequest")]
+public sealed record SandboxRefundRequest(
+    [property: Id(60)] string RefundId,
+    [property: Id(61)] string PaymentId,
+    [property: Id(62)] long Amount,
+    [property: Id(63)] string Currency);
+
+[GenerateSerializer]
+[Alias("PaySessions.SandboxRefundResult")]
+public sealed record SandboxRefundResult(
+    [property: Id(60)] bool Refunded,
+    [property: Id(61)] string? SandboxRefundId,
+    [property: Id(62)] string? Error);
+
+/// <summary>One refund the sandbox made, and how many times it was asked for it.</summary>
+[GenerateSerializer]
+[Alias("PaySessions.SandboxRefund")]
+public sealed record SandboxRefund(
+    [property: Id(60)] string RefundId,
+    [property: Id(61)] string SandboxRefundId,
+    [property: Id(62)] long Amount,
+    [property: Id(63)] string Currency,
+    [property: Id(64)] int Requests);
 
 [GenerateSerializer]
 [Alias("PaySessions.SandboxPayment")]
@@ -39,6 +73,10 @@ public sealed record SandboxPayment(
     /// <summary>The token (<c>ptkn-</c> + a UUID) issued when a saving attempt was approved.</summary>
     [Id(9)]
     public string? PaymentTokenId { get; init; }
+
+    /// <summary>The refunds made of this payment, in order (empty when none).</summary>
+    [Id(60)]
+    public IReadOnlyList<SandboxRefund> Refunds { get; init; } = [];
 }
 
 public enum SandboxDecision

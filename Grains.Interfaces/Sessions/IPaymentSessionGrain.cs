@@ -44,6 +44,13 @@ public interface IPaymentSessionGrain : IGrainWithStringKey
     [Alias("ReportPayment")]
     Task<PaymentReportOutcome> ReportPayment(ProviderPaymentReport report);
 
+    /// <summary>
+    /// Records what the provider answered to the refund of one of this session's late payments
+    /// (the refund worker is the caller): LatePaymentRefunded or LatePaymentRefundFailed, once.
+    /// </summary>
+    [Alias("RecordLateRefund")]
+    Task<LateRefundRecordOutcome> RecordLateRefund(LateRefundReport report);
+
     /// <summary>Records Expired when the session's time is up; true when the session is (now) expired.</summary>
     [Alias("ExpireIfDue")]
     Task<bool> ExpireIfDue();

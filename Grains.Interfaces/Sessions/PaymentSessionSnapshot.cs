@@ -97,6 +97,13 @@ public sealed record PaymentSessionSnapshot
     /// <summary>Successes whose amount or currency differed from their attempt (PaymentMismatch), oldest first.</summary>
     [Id(31)]
     public IReadOnlyList<ReportedPayment> PaymentMismatches { get; init; } = [];
+
+    /// <summary>
+    /// Money here waits for an operator: a late payment handled <c>manual</c> (by policy, or because
+    /// the policy could not apply), a late payment whose refund failed, or a payment mismatch.
+    /// </summary>
+    [Id(60)]
+    public bool ManualReview { get; init; }
 }
 
 /// <summary>
@@ -115,7 +122,28 @@ public sealed record ReportedPayment(
     [property: Id(4)] string? Currency,
     [property: Id(5)] long ExpectedAmount,
     [property: Id(6)] string ExpectedCurrency,
-    [property: Id(7)] DateTimeOffset ReceivedAt);
+    [property: Id(7)] DateTimeOffset ReceivedAt)
+{
+    /// <summary>For a late payment: what its policy did with it (null for mismatches and for late payments recorded before policies).</summary>
+    [Id(60)]
+    public LatePaymentPolicy? Handling { get; init; }
+
+    /// <summary>For a late payment handled by refund: this service's refund id (the provider's idempotency key).</summary>
+    [Id(61)]
+    public string? RefundId { get; init; }
+
+    /// <summary>For a late payment handled by refund: pending, refunded or failed.</summary>
+    [Id(62)]
+    public LateRefundStatus? RefundStatus { get; init; }
+
+    /// <summary>The provider's id for the refund, once refunded (when it gave one).</summary>
+    [Id(63)]
+    public string? ProviderRefundId { get; init; }
+
+    /// <summary>Why the refund failed, once it failed.</summary>
+    [Id(64)]
+    public string? RefundFailureReason { get; init; }
+}
 
 [Immutable]
 [GenerateSerializer]

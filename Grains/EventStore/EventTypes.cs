@@ -10,7 +10,9 @@ namespace PaySessions.Grains.EventStore;
 /// events are joined by two facts money demands: a declined attempt (PaymentFailed) and money
 /// that arrived after the session ended (LatePaymentReceived, flagged for refund), and a reported
 /// success whose amount or currency is not what the attempt asked for (PaymentMismatch, flagged
-/// for refund; it never completes the session). These names are written into
+/// for refund; it never completes the session), and what a business's late-payment policy did
+/// with late money: completed the session with it (LatePaymentAccepted), or gave it back
+/// (LatePaymentRefunded) or failed to (LatePaymentRefundFailed). These names are written into
 /// every event row, so they are a contract with all data ever stored: a CLR rename must not change
 /// them, and a new event gets a new name here. The replay test reads a fixture of stored rows and
 /// fails when this table drifts.
@@ -27,6 +29,9 @@ public static class EventTypes
         ["PaymentFailed"] = typeof(PaymentFailed),
         ["LatePaymentReceived"] = typeof(LatePaymentReceived),
         ["PaymentMismatch"] = typeof(PaymentMismatch),
+        ["LatePaymentAccepted"] = typeof(LatePaymentAccepted),
+        ["LatePaymentRefunded"] = typeof(LatePaymentRefunded),
+        ["LatePaymentRefundFailed"] = typeof(LatePaymentRefundFailed),
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     private static readonly FrozenDictionary<Type, string> ByType =

@@ -69,6 +69,8 @@ public enum AppendResult
 /// <see cref="Dialect"/> decides whether the order id is unique at all: a Payviox-style order id
 /// is; a Xendit-style reference_id is a label the merchant may reuse. <see cref="CustomerId"/> is
 /// the Xendit-style customer (<c>cust-…</c>) the session is for, for the listing's filter.
+/// <see cref="ManualReview"/> (column <c>manual_review</c>): money on the session waits for an
+/// operator (see <see cref="PaymentSessionState.ManualReview"/>), for listings to filter by.
 /// </summary>
 public sealed record SessionProjection(
     string SessionId,
@@ -83,7 +85,8 @@ public sealed record SessionProjection(
     int Version,
     bool Livemode = false,
     SessionDialect Dialect = SessionDialect.Payviox,
-    string? CustomerId = null)
+    string? CustomerId = null,
+    bool ManualReview = false)
 {
     /// <summary>The row of <paramref name="sessionId"/> at <paramref name="version"/>, folded into <paramref name="state"/>: the one way a grain or a bulk expiry builds it.</summary>
     public static SessionProjection Of(string sessionId, PaymentSessionState state, int version)
@@ -91,6 +94,6 @@ public sealed record SessionProjection(
         var facts = state.Facts ?? throw new InvalidOperationException($"Session {sessionId} has no Created event.");
         return new SessionProjection(
             sessionId, facts.BusinessId, facts.OrderId, facts.Customer, state.Status.ToName(),
-            facts.Amount, facts.Currency, facts.OccurredAt, state.ExpiresAt, version, state.IsLive, facts.Dialect, facts.Xendit?.CustomerId);
+            facts.Amount, facts.Currency, facts.OccurredAt, state.ExpiresAt, version, state.IsLive, facts.Dialect, facts.Xendit?.CustomerId, state.ManualReview);
     }
 }

@@ -85,14 +85,33 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable, IDisposa
     // The projection only moves forward: a row already at a newer version is left alone.
     private const string UpsertProjectionSql = """
         INSERT INTO sessions (session_id, business_id, order_id, customer, status, amount, currency,
-                              created_at, expires_at, version, livemode, dialect, customer_id, updated_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, now())
+                              created_at, expires_at, version, livemode, dialect, customer_id, manual_review, updated_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, now())
         ON CONFLICT (session_id) DO UPDATE
             SET status = excluded.status,
                 expires_at = excluded.expires_at,
                 version = excluded.version,
+                manual_review = excluded.manual_review,
                 updated_at = excluded.updated_at
             WHERE sessions.version < excluded.version
+        """;
+
+    // A late payment handled by refund queues its refund with the event that decides it; a row
+    // already there (the same refund id) is left alone, so the append never fails on it.
+    private const string QueueRefundsSql = """
+        INSERT INTO late_refunds (refund_id, session_id, provider, provider_reference, provider_payment_id, amount, currency)
+        SELECT r.refund_id, $1, r.provider, r.reference, r.payment_id, r.amount, r.currency
+        FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[])
+            AS r(refund_id, provider, reference, payment_id, amount, currency)
+        ON CONFLICT (refund_id) DO NOTHING
+        """;
+
+    // A refund's outcome, appended to the session, closes its queue row in the same transaction.
+    private const string SettleRefundsSql = """
+        UPDATE late_refunds r
+        SET status = s.status, completed_at = now()
+        FROM unnest($1::text[], $2::text[]) AS s(refund_id, status)
+        WHERE r.refund_id = s.refund_id AND r.status = 'pending'
         """;
 
     // A reference already mapped is left alone: the append must not fail on anything but the
@@ -118,17 +137,18 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable, IDisposa
             RETURNING stream_id
         ), projected AS (
             INSERT INTO sessions (session_id, business_id, order_id, customer, status, amount, currency,
-                                  created_at, expires_at, version, livemode, dialect, customer_id, updated_at)
+                                  created_at, expires_at, version, livemode, dialect, customer_id, manual_review, updated_at)
             SELECT p.session_id, p.business_id, p.order_id, p.customer, p.status, p.amount, p.currency,
-                   p.created_at, p.expires_at, p.version, p.livemode, p.dialect, p.customer_id, now()
+                   p.created_at, p.expires_at, p.version, p.livemode, p.dialect, p.customer_id, p.manual_review, now()
             FROM unnest($1::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::bigint[], $12::text[],
-                        $13::timestamptz[], $14::timestamptz[], $2::int[], $15::bool[], $22::text[], $26::text[])
-                AS p(session_id, business_id, order_id, customer, status, amount, currency, created_at, expires_at, version, livemode, dialect, customer_id)
+                        $13::timestamptz[], $14::timestamptz[], $2::int[], $15::bool[], $22::text[], $26::text[], $27::bool[])
+                AS p(session_id, business_id, order_id, customer, status, amount, currency, created_at, expires_at, version, livemode, dialect, customer_id, manual_review)
             WHERE p.session_id IN (SELECT stream_id FROM appended)
             ON CONFLICT (session_id) DO UPDATE
                 SET status = excluded.status,
                     expires_at = excluded.expires_at,
                     version = excluded.version,
+                    manual_review = excluded.manual_review,
                     updated_at = excluded.updated_at
                 WHERE sessions.version < excluded.version
         ), queued AS (
@@ -541,6 +561,7 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable, IDisposa
             p.Add(new NpgsqlParameter<string?[]> { TypedValue = [.. webhooks.Select(w => w.Webhook.Subscription)] });
             p.Add(new NpgsqlParameter<bool[]> { TypedValue = [.. webhooks.Select(w => w.Webhook.SignsBody)] });
             p.Add(new NpgsqlParameter<string?[]> { TypedValue = [.. expiries.Select(e => e.Projection.CustomerId)] });
+            p.Add(new NpgsqlParameter<bool[]> { TypedValue = [.. expiries.Select(e => e.Projection.ManualReview)] });
             await using var reader = await command.ExecuteReaderAsync();
             do
             {
@@ -782,7 +803,39 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable, IDisposa
         upsert.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = projection.Livemode });
         upsert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = DialectName(projection.Dialect) });
         upsert.Parameters.Add(new NpgsqlParameter<string?> { TypedValue = projection.CustomerId, NpgsqlDbType = NpgsqlDbType.Text });
+        upsert.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = projection.ManualReview });
         yield return upsert;
+
+        var refunds = events.OfType<LatePaymentReceived>().Where(e => e.Handling == LatePaymentPolicy.Refund && e.RefundId is not null).ToArray();
+        if (refunds.Length > 0)
+        {
+            var queue = new NpgsqlBatchCommand(QueueRefundsSql);
+            queue.Parameters.Add(new NpgsqlParameter<string> { TypedValue = streamId });
+            queue.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. refunds.Select(e => e.RefundId!)] });
+            queue.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. refunds.Select(e => e.Provider)] });
+            queue.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. refunds.Select(e => e.ProviderReference)] });
+            queue.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. refunds.Select(e => e.ProviderPaymentId)] });
+            queue.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. refunds.Select(e => e.Amount ?? 0)] });
+            queue.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. refunds.Select(e => e.Currency ?? "")] });
+            yield return queue;
+        }
+
+        var settled = events
+            .Select(e => e switch
+            {
+                LatePaymentRefunded r => (r.RefundId, Status: "refunded"),
+                LatePaymentRefundFailed f => (f.RefundId, Status: "failed"),
+                _ => default,
+            })
+            .Where(s => s.RefundId is not null)
+            .ToArray();
+        if (settled.Length > 0)
+        {
+            var settle = new NpgsqlBatchCommand(SettleRefundsSql);
+            settle.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. settled.Select(s => s.RefundId)] });
+            settle.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. settled.Select(s => s.Status)] });
+            yield return settle;
+        }
 
         var initiated = events.OfType<PaymentInitiated>().ToArray();
         if (initiated.Length > 0)

@@ -344,6 +344,30 @@ public sealed class BusinessGrain(
         return new WebhookEventsChange(true, chosen, null);
     }
 
+    public async Task<LatePaymentPolicyChange> SetLatePaymentPolicy(LatePaymentPolicy policy)
+    {
+        if (!record.RecordExists)
+        {
+            return new LatePaymentPolicyChange(false, LatePaymentPolicy.Refund, $"Business {BusinessId} is not registered.");
+        }
+
+        if (!Enum.IsDefined(policy))
+        {
+            return new LatePaymentPolicyChange(false, record.State.LatePaymentPolicy, "Unknown late-payment policy: expected refund, accept or manual.");
+        }
+
+        if (record.State.LatePaymentPolicy != policy)
+        {
+            record.State.LatePaymentPolicy = policy;
+            await record.WriteStateAsync();
+        }
+
+        return new LatePaymentPolicyChange(true, policy, null);
+    }
+
+    public Task<LatePaymentPolicy> GetLatePaymentPolicy() =>
+        Task.FromResult(record.RecordExists ? record.State.LatePaymentPolicy : LatePaymentPolicy.Refund);
+
     private async Task<WebhookConfiguration> SetWebhook(string url, string secret)
     {
         if (!record.RecordExists)
@@ -425,7 +449,7 @@ public sealed class BusinessGrain(
         BusinessId, record.State.Name, record.State.CreatedAt, [.. record.State.Keys], [.. record.State.EnabledPaymentMethods],
         record.State.ParentBusinessId, [.. record.State.SubAccounts], record.State.CallbackToken is not null,
         record.State.WebhookEvents is { } events ? [.. events] : null,
-        record.State.ReturnUrl, [.. record.State.FrameOrigins]);
+        record.State.ReturnUrl, [.. record.State.FrameOrigins], record.State.LatePaymentPolicy);
 
     [GenerateSerializer]
     [Alias("PaySessions.BusinessRecord")]
@@ -477,5 +501,9 @@ public sealed class BusinessGrain(
         /// <summary>The origins allowed to frame the hosted page (canonical <c>scheme://host[:port]</c>); empty: none.</summary>
         [Id(41)]
         public List<string> FrameOrigins { get; set; } = [];
+
+        /// <summary>What is done with late payments; businesses stored before the choice existed read as refund, the default.</summary>
+        [Id(60)]
+        public LatePaymentPolicy LatePaymentPolicy { get; set; }
     }
 }

@@ -112,6 +112,14 @@ public sealed class HttpRedirectProvider(string name, ProviderOptions provider, 
     public ProviderWebhook? ReadWebhook(string? signature, ReadOnlySpan<byte> body, DateTimeOffset now) =>
         ProviderWebhookMessage.Read(provider.WebhookSecret, signature, body, now);
 
+    /// <summary>
+    /// The HTTP provider's contract (README: <c>POST {BaseUrl}/payments</c> and its webhooks) has
+    /// no refund call, so none is guessed at: the refund fails for good with
+    /// <see cref="ProviderRefund.NotSupported"/> and the session is flagged for an operator.
+    /// </summary>
+    public Task<ProviderRefund> RefundAsync(ProviderRefundRequest request, CancellationToken cancellationToken) =>
+        Task.FromResult(ProviderRefund.Refused(ProviderRefund.NotSupported));
+
     private sealed record CreatePayment(long Amount, string Currency, string PaymentMethod, string SessionId, string? Description);
 
     private sealed record CreatedPayment(string Id, string? RedirectUrl);

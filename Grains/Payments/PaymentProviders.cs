@@ -94,6 +94,30 @@ public interface IPaymentProvider
     /// signed body is not one this provider sends.
     /// </summary>
     ProviderWebhook? ReadWebhook(string? signature, ReadOnlySpan<byte> body, DateTimeOffset now);
+
+    /// <summary>
+    /// Asks the provider to give back a payment it took (a late payment). Every try of one refund
+    /// carries the same <see cref="ProviderRefundRequest.RefundId"/>, so a provider that honours it
+    /// refunds once however often it is asked. Transient trouble (timeouts, connection errors) is
+    /// <see cref="ProviderRefund.Transient"/>: the refund worker tries again later.
+    /// </summary>
+    Task<ProviderRefund> RefundAsync(ProviderRefundRequest request, CancellationToken cancellationToken);
+}
+
+/// <summary>One refund: this service's id for it (the idempotency key), and the payment and money to give back.</summary>
+public sealed record ProviderRefundRequest(
+    string RefundId, string SessionId, string Reference, string ProviderPaymentId, long Amount, string Currency);
+
+/// <summary>What a provider answered to a refund: done (its id for it), refused for good (why), or try again later (what went wrong).</summary>
+public sealed record ProviderRefund(bool Refunded, bool Retry, string? ProviderRefundId, string? Reason)
+{
+    public const string NotSupported = "refund not supported";
+
+    public static ProviderRefund Done(string? providerRefundId) => new(true, false, providerRefundId, null);
+
+    public static ProviderRefund Refused(string reason) => new(false, false, null, reason);
+
+    public static ProviderRefund Transient(string reason) => new(false, true, null, reason);
 }
 
 /// <summary>

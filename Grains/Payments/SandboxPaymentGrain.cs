@@ -61,6 +61,40 @@ public sealed partial class SandboxPaymentGrain(
         return await SendWebhook() ? (approve ? SandboxDecision.Approved : SandboxDecision.Declined) : SandboxDecision.WebhookNotDelivered;
     }
 
+    public async Task<SandboxRefundResult> Refund(SandboxRefundRequest request)
+    {
+        if (!record.RecordExists)
+        {
+            return new SandboxRefundResult(false, null, "unknown payment");
+        }
+
+        var payment = record.State;
+        var refunds = payment.Refunds ?? [];
+        if (refunds.FirstOrDefault(r => r.RefundId == request.RefundId) is { } earlier)
+        {
+            // The same refund asked again (a retry): counted, and answered as the first time.
+            record.State = payment with { Refunds = [.. refunds.Select(r => r.RefundId == earlier.RefundId ? r with { Requests = r.Requests + 1 } : r)] };
+            await record.WriteStateAsync();
+            return new SandboxRefundResult(true, earlier.SandboxRefundId, null);
+        }
+
+        var error =
+            payment.Status != "approved" || payment.PaymentId is null ? "payment not captured"
+            : !string.Equals(payment.PaymentId, request.PaymentId, StringComparison.Ordinal) ? "unknown payment id"
+            : !string.Equals(payment.Currency, request.Currency, StringComparison.OrdinalIgnoreCase) ? "currency does not match the payment"
+            : request.Amount <= 0 || request.Amount > payment.Amount - refunds.Sum(r => r.Amount) ? "amount exceeds what is left to refund"
+            : null;
+        if (error is not null)
+        {
+            return new SandboxRefundResult(false, null, error);
+        }
+
+        var refund = new SandboxRefund(request.RefundId, "sbxref_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12)), request.Amount, payment.Currency, 1);
+        record.State = payment with { Refunds = [.. refunds, refund] };
+        await record.WriteStateAsync();
+        return new SandboxRefundResult(true, refund.SandboxRefundId, null);
+    }
+
     private async Task<bool> SendWebhook()
     {
         var (name, provider) = options.Value.Providers.First(p => p.Value.Type == SandboxProvider.Type);

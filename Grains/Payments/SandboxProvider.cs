@@ -36,6 +36,14 @@ public sealed class SandboxProvider(string name, ProviderOptions provider, Payme
 
     public ProviderWebhook? ReadWebhook(string? signature, ReadOnlySpan<byte> body, DateTimeOffset now) =>
         ProviderWebhookMessage.Read(provider.WebhookSecret, signature, body, now);
+
+    /// <summary>The sandbox refunds in its own record of the payment (<see cref="ISandboxPaymentGrain.Refund"/>), once per refund id.</summary>
+    public async Task<ProviderRefund> RefundAsync(ProviderRefundRequest request, CancellationToken cancellationToken)
+    {
+        var result = await grains.GetGrain<ISandboxPaymentGrain>(request.Reference)
+            .Refund(new SandboxRefundRequest(request.RefundId, request.ProviderPaymentId, request.Amount, request.Currency));
+        return result.Refunded ? ProviderRefund.Done(result.SandboxRefundId) : ProviderRefund.Refused(result.Error ?? "refund refused");
+    }
 }
 
 /// <summary>

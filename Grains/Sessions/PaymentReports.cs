@@ -21,7 +21,8 @@ public static class PaymentReports
     /// changes never move it (null when no schedule source is given or the method is gone).
     /// </summary>
     public static (PaymentReportOutcome Outcome, PaymentSessionEvent? Event) Decide(
-        PaymentSessionState state, ProviderPaymentReport report, DateTimeOffset now, IFeeSchedules? fees = null)
+        PaymentSessionState state, ProviderPaymentReport report, DateTimeOffset now, IFeeSchedules? fees = null,
+        LatePaymentPolicy policy = LatePaymentPolicy.Refund)
     {
         var attempt = state.Attempt(report.Provider, report.ProviderReference);
         if (attempt is null)
@@ -54,6 +55,7 @@ public static class PaymentReports
 
         if (!state.IsOpen)
         {
+            var handling = LatePaymentRules.Handling(state, attempt, report, policy);
             return (PaymentReportOutcome.LatePaymentRecorded, new LatePaymentReceived
             {
                 EventId = Guid.NewGuid(),
@@ -65,6 +67,9 @@ public static class PaymentReports
                 Currency = report.Currency,
                 ExpectedAmount = attempt.Amount,
                 ExpectedCurrency = attempt.Currency,
+                Policy = policy,
+                Handling = handling,
+                RefundId = handling == LatePaymentPolicy.Refund ? LatePaymentRules.RefundIdFor(report.Provider, paymentId) : null,
             });
         }
 
@@ -97,6 +102,36 @@ public static class PaymentReports
             PaymentDetails = report.PaymentDetails,
             Fees = FeeOf(attempt, fees),
         });
+    }
+
+    /// <summary>
+    /// <see cref="Decide"/> with the business's late-payment policy applied: the events to append
+    /// together. A late payment the policy accepts is its <see cref="LatePaymentReceived"/>
+    /// followed by <see cref="LatePaymentAccepted"/>, which completes the session with this
+    /// payment's facts and a fee computed as for a normal completion; every other outcome is
+    /// <see cref="Decide"/>'s one event (or none).
+    /// </summary>
+    public static (PaymentReportOutcome Outcome, IReadOnlyList<PaymentSessionEvent> Events) DecideWithPolicy(
+        PaymentSessionState state, ProviderPaymentReport report, DateTimeOffset now, LatePaymentPolicy policy, IFeeSchedules? fees = null)
+    {
+        var (outcome, @event) = Decide(state, report, now, fees, policy);
+        if (@event is LatePaymentReceived { Handling: LatePaymentPolicy.Accept } late && state.Attempt(late.Provider, late.ProviderReference) is { } attempt)
+        {
+            return (outcome, [late, new LatePaymentAccepted
+            {
+                EventId = Guid.NewGuid(),
+                OccurredAt = now,
+                Provider = late.Provider,
+                ProviderReference = late.ProviderReference,
+                ProviderPaymentId = late.ProviderPaymentId,
+                PaymentId = state.Facts?.Dialect == SessionDialect.Xendit ? XenditIds.NewPaymentId() : null,
+                Fees = FeeOf(attempt, fees),
+                CustomerDetails = report.CustomerDetails,
+                PaymentDetails = report.PaymentDetails,
+            }]);
+        }
+
+        return (outcome, @event is null ? [] : [@event]);
     }
 
     // No fact of a session says its customer is a company (the Payviox create has no such field,

@@ -406,11 +406,21 @@ public sealed partial class PaymentSessionGrain(
         await ExpireIfDue();
         for (var i = 0; i < MaxDecisions; i++)
         {
+            // Only a success on an ended session can be late: then the business's policy is read
+            // (from its grain's memory) and recorded on the event, so replay never reads it again.
+            var policy = report.Succeeded && State.Exists && !State.IsOpen
+                ? await GrainFactory.GetGrain<IBusinessGrain>(State.Facts!.BusinessId).GetLatePaymentPolicy()
+                : LatePaymentPolicy.Refund;
+
             // The catalogue holds every fee schedule in memory: the fee is decided in this turn with no I/O.
-            var (outcome, @event) = PaymentReports.Decide(State, report, clock.GetUtcNow(), catalog);
-            if (@event is null || await RaiseConditionalEvent(@event))
+            var (outcome, events) = PaymentReports.DecideWithPolicy(State, report, clock.GetUtcNow(), policy, catalog);
+            if (events.Count == 0 || await RaiseConditionalEvents(events))
             {
-                if (outcome is PaymentReportOutcome.LatePaymentRecorded or PaymentReportOutcome.MismatchRecorded)
+                if (events is [LatePaymentReceived late, ..])
+                {
+                    LogLatePayment(logger, SessionId, report.Provider, late.Handling ?? LatePaymentPolicy.Manual);
+                }
+                else if (outcome is PaymentReportOutcome.MismatchRecorded)
                 {
                     LogRefundRequired(logger, SessionId, report.Provider, outcome);
                 }
@@ -420,6 +430,20 @@ public sealed partial class PaymentSessionGrain(
         }
 
         throw new InvalidOperationException($"Session {SessionId} kept changing under ReportPayment.");
+    }
+
+    public async Task<LateRefundRecordOutcome> RecordLateRefund(LateRefundReport report)
+    {
+        for (var i = 0; i < MaxDecisions; i++)
+        {
+            var (outcome, @event) = LatePaymentRules.DecideRefund(State, report, clock.GetUtcNow());
+            if (@event is null || await RaiseConditionalEvent(@event))
+            {
+                return outcome;
+            }
+        }
+
+        throw new InvalidOperationException($"Session {SessionId} kept changing under RecordLateRefund.");
     }
 
     async Task<KeyValuePair<int, PaymentSessionState>> ICustomStorageInterface<PaymentSessionState, PaymentSessionEvent>.ReadStateFromStorage()
@@ -500,6 +524,9 @@ public sealed partial class PaymentSessionGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId} received a payment from {Provider} it cannot keep ({Outcome}): refund required")]
     private static partial void LogRefundRequired(ILogger logger, string sessionId, string provider, PaymentReportOutcome outcome);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId} received a payment from {Provider} after it ended: handled by {Handling}")]
+    private static partial void LogLatePayment(ILogger logger, string sessionId, string provider, LatePaymentPolicy handling);
 
     private sealed record Initiation(Guid Lease, int Attempt, DateTimeOffset Until);
 }

@@ -41,6 +41,10 @@ public sealed class PaymentSessionState
     [Id(8)]
     public Completed? Completion { get; private set; }
 
+    /// <summary>The refunds asked for late payments handled by refund, oldest first, with where each stands.</summary>
+    [Id(60)]
+    public List<LateRefund> Refunds { get; private set; } = [];
+
     public bool Exists => Facts is not null;
 
     public bool IsOpen => Exists && Status is SessionStatus.Created or SessionStatus.PaymentInitiated;
@@ -50,8 +54,23 @@ public sealed class PaymentSessionState
 
     public bool IsDue(DateTimeOffset now) => IsOpen && now >= ExpiresAt;
 
-    /// <summary>Money an operator must give back: it came after the end, or in the wrong figures.</summary>
-    public bool RefundRequired => LatePayments.Count > 0 || Mismatches.Count > 0;
+    /// <summary>
+    /// Money not yet given back that the session cannot keep: a late payment neither accepted nor
+    /// refunded (its refund may be under way), or a payment in the wrong figures.
+    /// </summary>
+    public bool RefundRequired => Mismatches.Count > 0 || LatePayments.Exists(l => l.Handling != LatePaymentPolicy.Accept && RefundOf(l)?.Status != LateRefundStatus.Refunded);
+
+    /// <summary>
+    /// Money that waits for an operator: a late payment handled manual (or recorded before
+    /// policies), a refund that failed, or a payment mismatch (never refunded automatically).
+    /// </summary>
+    public bool ManualReview =>
+        Mismatches.Count > 0
+        || LatePayments.Exists(l => l.Handling is null or LatePaymentPolicy.Manual)
+        || Refunds.Exists(r => r.Status == LateRefundStatus.Failed);
+
+    public LateRefund? RefundOf(LatePaymentReceived late) =>
+        late.RefundId is { } id ? Refunds.Find(r => r.RefundId == id) : null;
 
     public PaymentAttempt? Attempt(string provider, string reference) =>
         Attempts.Find(a => a.Provider == provider && a.Reference == reference);
@@ -100,6 +119,32 @@ public sealed class PaymentSessionState
                 break;
             case LatePaymentReceived e:
                 LatePayments.Add(e);
+                if (e.Handling == LatePaymentPolicy.Refund && e.RefundId is { } refundId)
+                {
+                    Refunds.Add(new LateRefund(refundId, e.Provider, e.ProviderPaymentId, e.Amount, e.Currency, LateRefundStatus.Pending));
+                }
+
+                break;
+            case LatePaymentAccepted e:
+                // The session completes late, exactly as a Completed of the same payment would.
+                Apply(new Completed
+                {
+                    EventId = e.EventId,
+                    OccurredAt = e.OccurredAt,
+                    Provider = e.Provider,
+                    ProviderPaymentId = e.ProviderPaymentId,
+                    ProviderReference = e.ProviderReference,
+                    PaymentId = e.PaymentId,
+                    Fees = e.Fees,
+                    CustomerDetails = e.CustomerDetails,
+                    PaymentDetails = e.PaymentDetails,
+                });
+                break;
+            case LatePaymentRefunded e:
+                SettleRefund(e.RefundId, r => r with { Status = LateRefundStatus.Refunded, ProviderRefundId = e.ProviderRefundId, SettledAt = e.OccurredAt });
+                break;
+            case LatePaymentRefundFailed e:
+                SettleRefund(e.RefundId, r => r with { Status = LateRefundStatus.Failed, FailureReason = e.Reason, SettledAt = e.OccurredAt });
                 break;
             case PaymentMismatch e:
                 Mark(e.Provider, e.ProviderReference, AttemptState.Mismatched);
@@ -140,6 +185,7 @@ public sealed class PaymentSessionState
             LastAttemptPending = Attempts.LastOrDefault()?.State == AttemptState.Pending,
             RefundRequired = RefundRequired,
             LatePayments = [.. LatePayments.Select(Late)],
+            ManualReview = ManualReview,
             PaymentMismatches = [.. Mismatches.Select(m => new ReportedPayment(
                 m.Provider, m.ProviderReference, m.ProviderPaymentId, m.Amount, m.Currency, m.ExpectedAmount, m.ExpectedCurrency, m.OccurredAt))],
             Livemode = IsLive,
@@ -151,11 +197,19 @@ public sealed class PaymentSessionState
     private ReportedPayment Late(LatePaymentReceived late)
     {
         var attempt = Attempt(late.Provider, late.ProviderReference);
+        var refund = RefundOf(late);
         return new ReportedPayment(
             late.Provider, late.ProviderReference, late.ProviderPaymentId, late.Amount, late.Currency,
             late.ExpectedAmount ?? attempt?.Amount ?? Facts!.Amount,
             late.ExpectedCurrency ?? attempt?.Currency ?? Facts!.Currency,
-            late.OccurredAt);
+            late.OccurredAt)
+        {
+            Handling = late.Handling,
+            RefundId = refund?.RefundId,
+            RefundStatus = refund?.Status,
+            ProviderRefundId = refund?.ProviderRefundId,
+            RefundFailureReason = refund?.FailureReason,
+        };
     }
 
     public PaymentSessionState Copy()
@@ -164,7 +218,18 @@ public sealed class PaymentSessionState
         copy.Attempts = [.. Attempts];
         copy.LatePayments = [.. LatePayments];
         copy.Mismatches = [.. Mismatches];
+        copy.Refunds = [.. Refunds];
         return copy;
+    }
+
+    // An outcome for a refund this state does not hold, or one already settled, changes nothing.
+    private void SettleRefund(string refundId, Func<LateRefund, LateRefund> settle)
+    {
+        var index = Refunds.FindIndex(r => r.RefundId == refundId);
+        if (index >= 0 && Refunds[index].Status == LateRefundStatus.Pending)
+        {
+            Refunds[index] = settle(Refunds[index]);
+        }
     }
 
     private void Mark(string provider, string? reference, AttemptState state)
@@ -202,6 +267,27 @@ public sealed record PaymentAttempt(
     /// <summary>The payer's browser when this attempt started (see <c>PaymentInitiated.PayerUserAgent</c>).</summary>
     [Id(9)]
     public string? PayerUserAgent { get; init; }
+}
+
+/// <summary>The refund of one late payment: what is given back, to whom, and where it stands.</summary>
+[GenerateSerializer]
+[Alias("PaySessions.LateRefund")]
+public sealed record LateRefund(
+    [property: Id(60)] string RefundId,
+    [property: Id(61)] string Provider,
+    [property: Id(62)] string ProviderPaymentId,
+    [property: Id(63)] long? Amount,
+    [property: Id(64)] string? Currency,
+    [property: Id(65)] LateRefundStatus Status)
+{
+    [Id(66)]
+    public string? ProviderRefundId { get; init; }
+
+    [Id(67)]
+    public string? FailureReason { get; init; }
+
+    [Id(68)]
+    public DateTimeOffset? SettledAt { get; init; }
 }
 
 public enum AttemptState

@@ -17,7 +17,7 @@ public static class PayvioxWebhookEvents
     /// <summary>An underpaid PaymentMismatch (same currency, less than asked): carries <c>amount_remaining</c>.</summary>
     public const string Incomplete = "incomplete";
 
-    /// <summary>Payviox's refund event: accepted as a choice, never sent (this service records no refund yet).</summary>
+    /// <summary>Payviox's refund event: a late payment given back by the business's policy (LatePaymentRefunded).</summary>
     public const string Refunded = "refunded";
 
     /// <summary>Payviox's fraud-review events: accepted as choices, never sent (no fraud review here).</summary>
@@ -29,6 +29,9 @@ public static class PayvioxWebhookEvents
     public const string PaymentInitiated = "session.payment_initiated";
     public const string LatePayment = "session.late_payment";
 
+    /// <summary>The refund of a late payment failed for good (LatePaymentRefundFailed): the session waits for an operator.</summary>
+    public const string LatePaymentRefundFailed = "session.late_payment_refund_failed";
+
     /// <summary>A PaymentMismatch that is not an underpayment: overpaid, or paid in another currency.</summary>
     public const string PaymentMismatch = "session.payment_mismatch";
 
@@ -36,10 +39,12 @@ public static class PayvioxWebhookEvents
     public static IReadOnlyList<string> All { get; } =
     [
         Succeeded, Expired, Incomplete, Refunded, PendingReview, Declined, Canceled, PaymentInitiated, LatePayment, PaymentMismatch,
+        LatePaymentRefundFailed,
     ];
 
     /// <summary>The names this service sends today (the others are Payviox's, chosen ahead of facts this service does not record).</summary>
-    public static IReadOnlyList<string> Sent { get; } = [Succeeded, Expired, Incomplete, Canceled, PaymentInitiated, LatePayment, PaymentMismatch];
+    public static IReadOnlyList<string> Sent { get; } =
+        [Succeeded, Expired, Incomplete, Refunded, Canceled, PaymentInitiated, LatePayment, PaymentMismatch, LatePaymentRefundFailed];
 
     /// <summary>What a new business receives until it chooses: <c>succeeded</c> only, as Payviox does.</summary>
     public static IReadOnlyList<string> Default { get; } = [Succeeded];

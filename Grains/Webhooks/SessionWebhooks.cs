@@ -106,6 +106,9 @@ public sealed class PayvioxWebhookBody : ISessionWebhookBody
         Canceled => PayvioxWebhookEvents.Canceled,
         PaymentInitiated => PayvioxWebhookEvents.PaymentInitiated,
         LatePaymentReceived => PayvioxWebhookEvents.LatePayment,
+        LatePaymentAccepted => PayvioxWebhookEvents.Succeeded,
+        LatePaymentRefunded => PayvioxWebhookEvents.Refunded,
+        LatePaymentRefundFailed => PayvioxWebhookEvents.LatePaymentRefundFailed,
         _ => null,
     };
 
@@ -133,7 +136,12 @@ public sealed class PayvioxWebhookBody : ISessionWebhookBody
             json.WriteStartObject();
             json.WriteNumber("amount", facts.Amount);
             json.WriteString("currency", facts.Currency);
-            WriteNumberOrNull(json, "fees", change is Completed completed ? completed.Fees : null);
+            WriteNumberOrNull(json, "fees", change switch
+            {
+                Completed completed => completed.Fees,
+                LatePaymentAccepted accepted => accepted.Fees,
+                _ => null,
+            });
             json.WriteStartObject("metadata");
             // The session id travels here, as on Payviox; a merchant's own key of that name gives way to it.
             json.WriteString(IntegrationSessionId, sessionId);
@@ -161,7 +169,7 @@ public sealed class PayvioxWebhookBody : ISessionWebhookBody
 
             json.WriteEndArray();
             json.WriteString("payment_method", paymentMethod);
-            if (change is Completed { CustomerDetails: { } customer })
+            if (((change as Completed)?.CustomerDetails ?? (change as LatePaymentAccepted)?.CustomerDetails) is { } customer)
             {
                 // The payer as the provider reported them: only when it did (Payviox sends it "when known").
                 WriteCustomer(json, customer);
@@ -174,15 +182,25 @@ public sealed class PayvioxWebhookBody : ISessionWebhookBody
 
             json.WriteNumber("sequence", version);
             json.WriteBoolean("livemode", after.IsLive);
+            if (change is LatePaymentAccepted)
+            {
+                // The session completed with money that came after it ended (the business accepts late payments).
+                json.WriteBoolean("late", true);
+            }
+
             switch (change)
             {
                 case LatePaymentReceived late:
                     WriteRefund(json, "late", after, late.Provider, late.ProviderReference, late.ProviderPaymentId,
-                        late.Amount, late.Currency, late.ExpectedAmount, late.ExpectedCurrency);
+                        late.Amount, late.Currency, late.ExpectedAmount, late.ExpectedCurrency, LateHandling.Of(late));
                     break;
                 case PaymentMismatch mismatch:
                     WriteRefund(json, "mismatch", after, mismatch.Provider, mismatch.ProviderReference, mismatch.ProviderPaymentId,
-                        mismatch.Amount, mismatch.Currency, mismatch.ExpectedAmount, mismatch.ExpectedCurrency);
+                        mismatch.Amount, mismatch.Currency, mismatch.ExpectedAmount, mismatch.ExpectedCurrency, null);
+                    break;
+                case LatePaymentRefunded or LatePaymentRefundFailed when LateHandling.PaymentOf(after, change) is { } refunded:
+                    WriteRefund(json, LateHandling.StatusOf(change), after, refunded.Provider, refunded.ProviderReference, refunded.ProviderPaymentId,
+                        refunded.Amount, refunded.Currency, refunded.ExpectedAmount, refunded.ExpectedCurrency, LateHandling.Of(refunded, change));
                     break;
             }
 
@@ -225,13 +243,17 @@ public sealed class PayvioxWebhookBody : ISessionWebhookBody
         PaymentInitiated initiated => (initiated.Provider, initiated.PaymentMethodId),
         PaymentMismatch mismatch => (mismatch.Provider, after.Attempt(mismatch.Provider, mismatch.ProviderReference)?.PaymentMethodId),
         LatePaymentReceived late => (late.Provider, after.Attempt(late.Provider, late.ProviderReference)?.PaymentMethodId),
+        LatePaymentAccepted when after.Payment is { } payment => (payment.Provider, payment.PaymentMethodId),
+        LatePaymentRefunded or LatePaymentRefundFailed when LateHandling.PaymentOf(after, change) is { } late =>
+            (late.Provider, after.Attempt(late.Provider, late.ProviderReference)?.PaymentMethodId),
         _ => (after.Attempts.LastOrDefault()?.Provider, after.Attempts.LastOrDefault()?.PaymentMethodId),
     };
 
-    // Money taken that does not pay the session: what was taken, what was asked, and the flag.
+    // Money taken that does not pay the session: what was taken, what was asked, and the flag;
+    // for a late payment also what its policy does with it and where its refund stands.
     private static void WriteRefund(
         Utf8JsonWriter json, string status, PaymentSessionState after, string provider, string reference, string paymentId,
-        long? amount, string? currency, long? expectedAmount, string? expectedCurrency)
+        long? amount, string? currency, long? expectedAmount, string? expectedCurrency, LateHandling? handling)
     {
         var attempt = after.Attempt(provider, reference);
         json.WriteStartObject("payment");
@@ -244,7 +266,8 @@ public sealed class PayvioxWebhookBody : ISessionWebhookBody
         json.WriteString("currency", currency);
         WriteNumberOrNull(json, "expected_amount", expectedAmount ?? attempt?.Amount);
         json.WriteString("expected_currency", expectedCurrency ?? attempt?.Currency);
-        json.WriteBoolean("refund_required", true);
+        handling?.Write(json);
+        json.WriteBoolean("refund_required", handling?.RefundRequired ?? true);
         json.WriteEndObject();
     }
 
@@ -279,6 +302,8 @@ public sealed class XenditWebhookBody : ISessionWebhookBody
     public const string Expired = "payment_session.expired";
     public const string LatePayment = "session.late_payment";
     public const string PaymentMismatch = "session.payment_mismatch";
+    public const string LatePaymentRefunded = "session.late_payment_refunded";
+    public const string LatePaymentRefundFailed = "session.late_payment_refund_failed";
 
     public static XenditWebhookBody Instance { get; } = new();
 
@@ -299,6 +324,9 @@ public sealed class XenditWebhookBody : ISessionWebhookBody
         Sessions.Events.Expired => Expired,
         LatePaymentReceived => LatePayment,
         Sessions.Events.PaymentMismatch => PaymentMismatch,
+        LatePaymentAccepted => Completed,
+        Sessions.Events.LatePaymentRefunded => LatePaymentRefunded,
+        Sessions.Events.LatePaymentRefundFailed => LatePaymentRefundFailed,
         _ => null,
     };
 
@@ -320,11 +348,15 @@ public sealed class XenditWebhookBody : ISessionWebhookBody
             {
                 case LatePaymentReceived late:
                     WriteRefund(json, "late", after, late.Provider, late.ProviderReference, late.ProviderPaymentId,
-                        late.Amount, late.Currency, late.ExpectedAmount, late.ExpectedCurrency);
+                        late.Amount, late.Currency, late.ExpectedAmount, late.ExpectedCurrency, LateHandling.Of(late));
                     break;
                 case Sessions.Events.PaymentMismatch mismatch:
                     WriteRefund(json, "mismatch", after, mismatch.Provider, mismatch.ProviderReference, mismatch.ProviderPaymentId,
-                        mismatch.Amount, mismatch.Currency, mismatch.ExpectedAmount, mismatch.ExpectedCurrency);
+                        mismatch.Amount, mismatch.Currency, mismatch.ExpectedAmount, mismatch.ExpectedCurrency, null);
+                    break;
+                case Sessions.Events.LatePaymentRefunded or Sessions.Events.LatePaymentRefundFailed when LateHandling.PaymentOf(after, change) is { } refunded:
+                    WriteRefund(json, LateHandling.StatusOf(change), after, refunded.Provider, refunded.ProviderReference, refunded.ProviderPaymentId,
+                        refunded.Amount, refunded.Currency, refunded.ExpectedAmount, refunded.ExpectedCurrency, LateHandling.Of(refunded, change));
                     break;
             }
 
@@ -337,7 +369,7 @@ public sealed class XenditWebhookBody : ISessionWebhookBody
     // Money taken that does not pay the session, in this dialect's units (major, exact).
     private static void WriteRefund(
         Utf8JsonWriter json, string status, PaymentSessionState after, string provider, string reference, string paymentId,
-        long? amount, string? currency, long? expectedAmount, string? expectedCurrency)
+        long? amount, string? currency, long? expectedAmount, string? expectedCurrency, LateHandling? handling)
     {
         var attempt = after.Attempt(provider, reference);
         var asked = expectedCurrency ?? attempt?.Currency ?? after.Facts!.Currency;
@@ -351,7 +383,8 @@ public sealed class XenditWebhookBody : ISessionWebhookBody
         json.WriteString("currency", string.IsNullOrEmpty(currency) ? null : currency);
         WriteMajor(json, "expected_amount", expectedAmount ?? attempt?.Amount ?? after.Facts!.Amount, asked);
         json.WriteString("expected_currency", asked);
-        json.WriteBoolean("refund_required", true);
+        handling?.Write(json);
+        json.WriteBoolean("refund_required", handling?.RefundRequired ?? true);
         json.WriteEndObject();
     }
 
@@ -367,6 +400,66 @@ public sealed class XenditWebhookBody : ISessionWebhookBody
         else
         {
             json.WriteNull(name);
+        }
+    }
+}
+
+/// <summary>
+/// What a late payment's webhook adds to its <c>payment</c> object in both dialects:
+/// <c>handling</c> (refund, accept, manual; absent for rows from before policies), the refund's
+/// <c>refund_id</c> when refunded by policy, and once it settled <c>provider_refund_id</c> or
+/// <c>refund_failure_reason</c> and <c>manual_review</c>; <c>refund_required</c> follows (false once
+/// accepted or refunded).
+/// </summary>
+internal sealed record LateHandling(LatePaymentPolicy? Handling, string? RefundId, PaymentSessionEvent? Outcome)
+{
+    public bool RefundRequired => Handling != LatePaymentPolicy.Accept && Outcome is not LatePaymentRefunded;
+
+    public static LateHandling Of(LatePaymentReceived late, PaymentSessionEvent? outcome = null) => new(late.Handling, late.RefundId, outcome);
+
+    /// <summary>The late payment a refund's outcome is about.</summary>
+    public static LatePaymentReceived? PaymentOf(PaymentSessionState after, PaymentSessionEvent outcome) => outcome switch
+    {
+        LatePaymentRefunded r => after.LatePayments.Find(l => l.RefundId == r.RefundId),
+        LatePaymentRefundFailed f => after.LatePayments.Find(l => l.RefundId == f.RefundId),
+        _ => null,
+    };
+
+    public static string StatusOf(PaymentSessionEvent outcome) => outcome is LatePaymentRefunded ? "refunded" : "refund_failed";
+
+    public void Write(Utf8JsonWriter json)
+    {
+        if (Handling is { } handling)
+        {
+            json.WriteString("handling", handling switch
+            {
+                LatePaymentPolicy.Accept => "accept",
+                LatePaymentPolicy.Manual => "manual",
+                _ => "refund",
+            });
+        }
+
+        if (RefundId is { } refundId)
+        {
+            json.WriteString("refund_id", refundId);
+        }
+
+        switch (Outcome)
+        {
+            case LatePaymentRefunded refunded:
+                json.WriteString("provider_refund_id", refunded.ProviderRefundId);
+                break;
+            case LatePaymentRefundFailed failed:
+                json.WriteString("refund_failure_reason", failed.Reason);
+                json.WriteBoolean("manual_review", true);
+                break;
+            default:
+                if (Handling == LatePaymentPolicy.Manual)
+                {
+                    json.WriteBoolean("manual_review", true);
+                }
+
+                break;
         }
     }
 }

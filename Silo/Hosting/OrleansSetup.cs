@@ -77,6 +77,9 @@ public static class OrleansSetup
         services.TryAddSingleton<IWebhookOutbox, PostgresWebhookOutbox>();
         services.TryAddSingleton<PaySessions.Grains.Payments.IProviderCallbackLog, PaySessions.Grains.Payments.PostgresProviderCallbackLog>();
         services.AddWebhookHttpClient();
+        services.TryAddSingleton<ILateRefundOutbox, PostgresLateRefundOutbox>();
+        services.AddOptions<LateRefundOptions>().BindConfiguration(LateRefundOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<LateRefundOptions>, LateRefundOptionsValidator>();
         services.AddOptions<PaymentSessionOptions>().BindConfiguration(PaymentSessionOptions.Section);
         services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.Section).ValidateOnStart();
 

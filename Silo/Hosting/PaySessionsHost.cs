@@ -34,6 +34,7 @@ public static class PaySessionsHost
         builder.Services.AddHostedService<ExpirySweepStarter>();
         builder.Services.AddHostedService<PaySessions.Grains.Webhooks.WebhookDispatcher>();
         builder.Services.AddHostedService<PaySessions.Grains.Idempotency.IdempotencyKeyPurge>();
+        builder.Services.AddHostedService<PaySessions.Grains.Payments.LateRefundWorker>();
         builder.Services.AddOptions<DevMerchantOptions>().BindConfiguration(DevMerchantOptions.Section);
         if (builder.Environment.IsDevelopment())
         {

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Orleans.Configuration;
 using PaySessions.Grains.Merchants;
+using PaySessions.Grains.Sessions;
 using PaySessions.Silo.Hosting;
 
 namespace PaySessions.Silo.Merchants;
@@ -134,6 +135,36 @@ public static class MerchantsCommand
             return 0;
         }, cancellationToken));
 
+        var policyBusiness = new Argument<string>("business") { Description = "The business id (biz_…)." };
+        var policy = new Argument<string>("policy") { Description = "refund (the default: the provider is asked to give the money back), accept (the session completes late) or manual (flagged for an operator)." };
+        var setLatePaymentPolicy = new Command(
+            "set-late-payment-policy", "Choose what is done with money a provider reports after a session ended: refund, accept or manual.")
+        {
+            policyBusiness, policy,
+        };
+        setLatePaymentPolicy.SetAction(async (parse, cancellationToken) =>
+        {
+            if (!LatePaymentPolicies.TryParse(parse.GetValue(policy), out var chosen))
+            {
+                await error.WriteLineAsync($"Unknown late-payment policy '{parse.GetValue(policy)}': expected refund, accept or manual.");
+                return 1;
+            }
+
+            return await WithCluster(configuration, environment, output, error, async grains =>
+            {
+                var businessId = parse.GetValue(policyBusiness)!;
+                var result = await grains.GetGrain<IBusinessGrain>(businessId).SetLatePaymentPolicy(chosen);
+                if (!result.Accepted)
+                {
+                    await error.WriteLineAsync(result.Error);
+                    return 1;
+                }
+
+                await output.WriteLineAsync($"{businessId} late payments: {LatePaymentPolicies.Name(result.Policy)}");
+                return 0;
+            }, cancellationToken);
+        });
+
         var enable = MethodsCommand(
             "enable-methods", "Enable catalogue payment methods for a business (their provider must be configured).",
             configuration, environment, output, error, (business, ids) => business.EnableMethods(ids));
@@ -193,7 +224,7 @@ public static class MerchantsCommand
         {
             new Command("merchants", "Manage merchant businesses, their API keys, payment methods and webhooks.")
             {
-                create, list, enable, disable, revoke, setWebhook, setWebhookEvents, rotateToken, setReturnUrl, setFrameOrigins,
+                create, list, enable, disable, revoke, setWebhook, setWebhookEvents, rotateToken, setReturnUrl, setFrameOrigins, setLatePaymentPolicy,
             },
         };
         return await root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
@@ -266,6 +297,7 @@ public static class MerchantsCommand
         await output.WriteLineAsync($"  methods:  {Methods(profile.EnabledPaymentMethods)}");
         // A business from before the choice existed has none stored and receives every type.
         await output.WriteLineAsync($"  webhook events: {(profile.WebhookEvents is { } events ? string.Join(", ", events) : "all (never chosen)")}");
+        await output.WriteLineAsync($"  late payments: {LatePaymentPolicies.Name(profile.LatePaymentPolicy)}");
         if (profile.ReturnUrl is { } returnUrl)
         {
             await output.WriteLineAsync($"  return_url: {returnUrl}");

@@ -207,6 +207,8 @@ public sealed class ConsistencyCheck(NpgsqlDataSource database, PaymentLinks lin
         Compare("expires_at", Microseconds(expected.ExpiresAt), Microseconds(row.ExpiresAt));
         Compare("version", expected.Version, row.Version);
         Compare("livemode", expected.Livemode, row.Livemode);
+        Compare("customer_id", expected.CustomerId, row.CustomerId);
+        Compare("manual_review", expected.ManualReview, row.ManualReview);
         Compare("dialect", expected.Dialect == SessionDialect.Xendit ? "xendit" : "payviox", row.Dialect);
         return string.Join("; ", differences);
     }
@@ -246,7 +248,7 @@ public sealed class ConsistencyCheck(NpgsqlDataSource database, PaymentLinks lin
 
     private sealed record ProjectionRow(
         string SessionId, string BusinessId, string OrderId, string Customer, string Status, long Amount, string Currency,
-        DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt, int Version, bool Livemode, string Dialect);
+        DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt, int Version, bool Livemode, string Dialect, string? CustomerId, bool ManualReview);
 
     /// <summary>The projection table read once, in the same id order as the streams.</summary>
     private sealed class ProjectionReader : IAsyncDisposable
@@ -269,7 +271,7 @@ public sealed class ConsistencyCheck(NpgsqlDataSource database, PaymentLinks lin
             var connection = await database.OpenConnectionAsync(cancellationToken);
             var command = new NpgsqlCommand(
                 """
-                SELECT session_id, business_id, order_id, customer, status, amount, currency, created_at, expires_at, version, livemode, dialect
+                SELECT session_id, business_id, order_id, customer, status, amount, currency, created_at, expires_at, version, livemode, dialect, customer_id, manual_review
                 FROM sessions ORDER BY session_id COLLATE "C"
                 """,
                 connection);
@@ -318,7 +320,7 @@ public sealed class ConsistencyCheck(NpgsqlDataSource database, PaymentLinks lin
             _next = new ProjectionRow(
                 _reader.GetString(0), _reader.GetString(1), _reader.GetString(2), _reader.GetString(3), _reader.GetString(4),
                 _reader.GetInt64(5), _reader.GetString(6).Trim(), _reader.GetFieldValue<DateTimeOffset>(7), _reader.GetFieldValue<DateTimeOffset>(8),
-                _reader.GetInt32(9), _reader.GetBoolean(10), _reader.GetString(11));
+                _reader.GetInt32(9), _reader.GetBoolean(10), _reader.GetString(11), _reader.IsDBNull(12) ? null : _reader.GetString(12), _reader.GetBoolean(13));
             return _next;
         }
 
