@@ -87,4 +87,6 @@ public sealed class XenditErrorShape : ErrorShape
         >= 500 => Failure(RequestFailure.Unexpected, status),
         _ => XenditErrors.Error(status, XenditErrors.ApiValidationError, ReasonPhrases.GetReasonPhrase(status) is { Length: > 0 } phrase ? phrase : "Error"),
     };
+
+    public override Type BodyTypeFor(int status) => typeof(XenditErrors.ErrorBody);
 }

@@ -25,7 +25,8 @@ public sealed class TestHost : IAsyncDisposable
         ConnectionString = connectionString;
         BaseAddress = baseAddress;
         Identity = identity;
-        Http = new HttpClient { BaseAddress = baseAddress };
+        // Every response a test gets from the host is checked against the host's API description.
+        Http = new HttpClient(new ApiContractHandler(baseAddress)) { BaseAddress = baseAddress };
     }
 
     public Uri BaseAddress { get; }
