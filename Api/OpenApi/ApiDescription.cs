@@ -31,6 +31,9 @@ public static class ApiDescription
     public static IServiceCollection AddPaySessionsApiDescription(this IServiceCollection services) =>
         services.AddOpenApi(DocumentName, options =>
         {
+            // Only routes of the API group, which carry the shared answers: a route mapped beside
+            // it would be described without them, so it is left out (and the route test names it).
+            options.ShouldInclude = description => description.ActionDescriptor.EndpointMetadata.OfType<ApiResponses.DescribedRoute>().Any();
             options.CreateSchemaReferenceId = type => OpenApiOptions.CreateDefaultSchemaReferenceId(type) is { } id && type.Type.DeclaringType is { } outer
                 ? outer.Name + id
                 : OpenApiOptions.CreateDefaultSchemaReferenceId(type);

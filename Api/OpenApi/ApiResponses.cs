@@ -94,6 +94,7 @@ public static class ApiResponses
     private static void Describe(EndpointBuilder endpoint)
     {
         var metadata = endpoint.Metadata;
+        metadata.Add(DescribedRoute.Instance);
         var shape = metadata.OfType<ErrorShape>().LastOrDefault() ?? ErrorShapes.Default;
         var documented = metadata.OfType<IProducesResponseTypeMetadata>().Select(p => p.StatusCode).ToHashSet();
         var errors = SharedStatuses(TakesMerchantKey(metadata), metadata.OfType<ReadsJsonBody>().Any())
@@ -110,6 +111,12 @@ public static class ApiResponses
 
     /// <summary>Error statuses a route's handler answers in the route's shape.</summary>
     public sealed record DocumentedErrors(IReadOnlyList<int> Statuses);
+
+    /// <summary>Marks a route of the described API (one that got the shared answers): only these are in the document.</summary>
+    public sealed class DescribedRoute
+    {
+        public static DescribedRoute Instance { get; } = new();
+    }
 
     /// <summary>Marks a route that reads a JSON body (so it may answer 400 and 413).</summary>
     public sealed class ReadsJsonBody

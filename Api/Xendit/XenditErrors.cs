@@ -42,7 +42,7 @@ public static class XenditErrors
     public sealed record ErrorBody(
         string ErrorCode,
         string Message,
-        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<FieldError>? Errors);
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<FieldError>? Errors = null);
 
     public sealed record FieldError(string Message, string Path);
 }
