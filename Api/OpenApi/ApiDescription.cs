@@ -65,9 +65,21 @@ public static class ApiDescription
                 };
                 return Task.CompletedTask;
             });
-            options.AddOperationTransformer((operation, context, _) =>
+            options.AddOperationTransformer(async (operation, context, cancellationToken) =>
             {
                 var metadata = context.Description.ActionDescriptor.EndpointMetadata;
+                if (metadata.OfType<ApiResponses.ReadsJsonBody>().LastOrDefault() is { } body)
+                {
+                    operation.RequestBody = new OpenApiRequestBody
+                    {
+                        Required = true,
+                        Content = new Dictionary<string, OpenApiMediaType>
+                        {
+                            [ApiResponses.JsonContentType] = new() { Schema = await context.GetOrCreateSchemaAsync(body.Described, cancellationToken: cancellationToken) },
+                        },
+                    };
+                }
+
                 if (ApiResponses.TakesMerchantKey(metadata) && context.Document is { } document)
                 {
                     var forms = metadata.OfType<ApiKeyForms>().LastOrDefault() ?? ApiKeyForms.BearerAnyKey;
@@ -96,8 +108,6 @@ public static class ApiDescription
                         }
                     }
                 }
-
-                return Task.CompletedTask;
             });
             options.AddSchemaTransformer(async (schema, context, cancellationToken) =>
             {

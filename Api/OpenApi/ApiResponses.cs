@@ -44,10 +44,14 @@ public static class ApiResponses
         where T : notnull =>
         builder.AddEndpointFilter<JsonRequestBody>().AcceptsJson<T>();
 
-    /// <summary>The route reads a JSON body of its own (not through <see cref="JsonRequestBody"/>), described by <typeparamref name="T"/>.</summary>
+    /// <summary>
+    /// The route reads a JSON body of its own (not through <see cref="JsonRequestBody"/>), described
+    /// by <typeparamref name="T"/>. Not <c>Accepts&lt;T&gt;</c>: that metadata makes routing refuse
+    /// other content types with 415, and the API reads the body whatever its declared type.
+    /// </summary>
     public static RouteHandlerBuilder AcceptsJson<T>(this RouteHandlerBuilder builder)
         where T : notnull =>
-        builder.Accepts<T>(JsonContentType).WithMetadata(ReadsJsonBody.Instance);
+        builder.WithMetadata(new ReadsJsonBody(typeof(T)));
 
     /// <summary>
     /// Adds the shared answers to every endpoint of <paramref name="builder"/> (a route group),
@@ -79,6 +83,7 @@ public static class ApiResponses
 
         if (readsBody)
         {
+            // Kestrel's refusals of a body it cannot read (a bad chunk, a length that lies) are 400 too.
             statuses.Add(StatusCodes.Status400BadRequest);
             statuses.Add(StatusCodes.Status413PayloadTooLarge);
         }
@@ -119,10 +124,7 @@ public static class ApiResponses
     }
 
     /// <summary>Marks a route that reads a JSON body (so it may answer 400 and 413).</summary>
-    public sealed class ReadsJsonBody
-    {
-        public static ReadsJsonBody Instance { get; } = new();
-    }
+    public sealed record ReadsJsonBody(Type Described);
 }
 
 /// <summary>For the API description only: a body that is one of these (see <see cref="ApiDescription"/>'s schema transformer).</summary>
