@@ -12,12 +12,14 @@ using PaySessions.Api.Core;
 using PaySessions.Api.HostedPage;
 using PaySessions.Api.Http;
 using PaySessions.Api.Merchants;
+using PaySessions.Api.OpenApi;
 using PaySessions.Api.Sandbox;
 using PaySessions.Api.Sdk;
 using PaySessions.Api.Sessions;
 using PaySessions.Api.Webhooks;
 using PaySessions.Api.Xendit;
 using PaySessions.Grains.Sessions.Xendit;
+using PaySessions.Grains.Sessions;
 
 namespace PaySessions.Api;
 
@@ -51,6 +53,7 @@ public static class ApiSetup
         services.AddOptions<HostedPageOptions>().BindConfiguration(HostedPageOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
         services.AddSdkCors();
+        services.AddPaySessionsApiDescription();
 
         services.AddExceptionHandler<ApiExceptionHandler>();
         services.AddProblemDetails();
@@ -58,6 +61,9 @@ public static class ApiSetup
         {
             options.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
             options.SerializerOptions.DictionaryKeyPolicy = null;
+            // Numbers are written as numbers (amounts are integers): said so in the API description
+            // too, which with the web default would also allow them as strings.
+            options.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict;
         });
 
         var apiOptions = new ApiOptions();
@@ -98,43 +104,69 @@ public static class ApiSetup
 
     public static IEndpointRouteBuilder MapPaySessionsApi(this IEndpointRouteBuilder endpoints)
     {
+        // Every described route hangs off this group, so each gets the shared answers in its own
+        // error shape (ApiResponses.AddSharedResponses); a route mapped beside it is undocumented.
+        var api = endpoints.MapGroup("").AddSharedResponses();
+        const int NotFound = StatusCodes.Status404NotFound, Conflict = StatusCodes.Status409Conflict;
+
         // Every merchant POST honours Idempotency-Key (WithIdempotencyKeys, on its group or route).
-        var sessions = endpoints.MapGroup("/session").RequireAuthorization().WithErrorShape(ErrorShapes.Default).WithIdempotencyKeys();
-        sessions.MapPost("", CreateSessionEndpoint.Handle).AddEndpointFilter<JsonRequestBody>().WithName("CreateSession");
+        var sessions = api.MapGroup("/session").RequireAuthorization().WithErrorShape(ErrorShapes.Default).WithTags("Payviox sessions").WithIdempotencyKeys();
+        sessions.MapPost("", CreateSessionEndpoint.Handle).WithJsonBody<CreateSessionRequest>().WithName("CreateSession")
+            .Answers<AnyOf<CreatedSession, PaymentAnswers.RedirectBody, PaymentAnswers.PaymentErrorBody>>(StatusCodes.Status201Created)
+            .AnswersErrors(NotFound);
         // Listing is the secret key's only: a public key (in a browser) must not enumerate sessions.
         sessions.MapGet("", ListSessionsEndpoint.Handle).WithApiKeyForms(ApiKeyForms.BearerSecret).WithName("ListSessions")
-            .Produces<ApiErrors.ErrorBody>(StatusCodes.Status401Unauthorized);
-        sessions.MapGet("/{id}", GetSessionEndpoint.Handle).WithName("GetSession");
-        sessions.MapGet("/{id}/events", GetSessionEventsEndpoint.Handle).WithName("GetSessionEvents");
-        sessions.MapGet("/{id}/payments", GetPaymentMethodsEndpoint.HandlePayviox).WithName("GetSessionPayments");
-        sessions.MapGet("/{id}/payment-methods", GetPaymentMethodsEndpoint.Handle).WithName("GetPaymentMethods");
+            .Answers<SessionList<SessionView>>(StatusCodes.Status200OK).AnswersErrors(StatusCodes.Status400BadRequest);
+        sessions.MapGet("/{id}", GetSessionEndpoint.Handle).WithName("GetSession")
+            .Answers<SessionView>(StatusCodes.Status200OK).AnswersErrors(NotFound);
+        sessions.MapGet("/{id}/events", GetSessionEventsEndpoint.Handle).WithName("GetSessionEvents")
+            .Answers<EventLogView>(StatusCodes.Status200OK).AnswersErrors(NotFound);
+        sessions.MapGet("/{id}/payments", GetPaymentMethodsEndpoint.HandlePayviox).WithName("GetSessionPayments")
+            .Answers<IReadOnlyList<SessionPaymentMethodView>>(StatusCodes.Status200OK).AnswersErrors(NotFound);
+        sessions.MapGet("/{id}/payment-methods", GetPaymentMethodsEndpoint.Handle).WithName("GetPaymentMethods")
+            .Answers<PaymentMethodsView>(StatusCodes.Status200OK).AnswersErrors(NotFound);
 
         // Payviox's method picker: the business's methods, not one session's.
-        endpoints.MapGet("/payments/methods", ListPaymentMethodsEndpoint.Handle)
-            .RequireAuthorization().WithErrorShape(ErrorShapes.Default).WithName("ListPaymentMethods");
-        sessions.MapPost("/{id}/cancel", CancelSessionEndpoint.Handle).WithName("CancelSession");
-        sessions.MapGet("/{id}/webhooks", GetSessionWebhooksEndpoint.Handle).WithName("GetSessionWebhooks");
-        sessions.MapGet("/{id}/timeline", GetSessionTimelineEndpoint.Handle).WithName("GetSessionTimeline").Produces<TimelineView>();
-        sessions.MapPost("/{id}/pay", PaySessionEndpoint.Handle).AddEndpointFilter<JsonRequestBody>().WithName("PaySession");
+        api.MapGet("/payments/methods", ListPaymentMethodsEndpoint.Handle)
+            .RequireAuthorization().WithErrorShape(ErrorShapes.Default).WithName("ListPaymentMethods").WithTags("Payviox sessions")
+            .Answers<IReadOnlyDictionary<string, PaymentMethodCatalogView>>(StatusCodes.Status200OK)
+            .AnswersErrors(StatusCodes.Status400BadRequest);
+        sessions.MapPost("/{id}/cancel", CancelSessionEndpoint.Handle).WithName("CancelSession")
+            .Answers<SessionView>(StatusCodes.Status200OK).AnswersErrors(NotFound, Conflict);
+        sessions.MapGet("/{id}/webhooks", GetSessionWebhooksEndpoint.Handle).WithName("GetSessionWebhooks")
+            .Answers<WebhooksView>(StatusCodes.Status200OK).AnswersErrors(NotFound);
+        sessions.MapGet("/{id}/timeline", GetSessionTimelineEndpoint.Handle).WithName("GetSessionTimeline")
+            .Answers<TimelineView>(StatusCodes.Status200OK).AnswersErrors(NotFound);
+        sessions.MapPost("/{id}/pay", PaySessionEndpoint.Handle).WithJsonBody<PaySessionRequest>().WithName("PaySession")
+            .Answers<AnyOf<PaymentAnswers.RedirectBody, PaymentAnswers.PaymentErrorBody>>(StatusCodes.Status200OK)
+            .AnswersErrors(StatusCodes.Status403Forbidden, NotFound, Conflict);
 
-        var payments = endpoints.MapPaymentGroup();
-        payments.MapGet("/{session_id}", GetPaymentEndpoint.Handle).WithName("GetPayment");
+        var payments = api.MapPaymentGroup().WithTags("Payviox payments");
+        payments.MapGet("/{session_id}", GetPaymentEndpoint.Handle).WithName("GetPayment")
+            .Answers<PaymentView>(StatusCodes.Status200OK).AnswersErrors(NotFound);
 
-        var xendit = endpoints.MapXenditSessionGroup().WithIdempotencyKeys();
-        xendit.MapPost("", CreateXenditSessionEndpoint.Handle).AddEndpointFilter<JsonRequestBody>().WithName("CreateXenditSession");
+        var xendit = api.MapXenditSessionGroup().WithTags("Xendit sessions").WithIdempotencyKeys();
+        xendit.MapPost("", CreateXenditSessionEndpoint.Handle).WithJsonBody<CreateXenditSessionRequest>().WithName("CreateXenditSession")
+            .Answers<XenditSessionObject>(StatusCodes.Status201Created)
+            .AnswersErrors(NotFound, Conflict);
 
-        endpoints.MapWebhookDeliveryRoutes();
+        api.MapWebhookDeliveryRoutes().WithTags("Webhook deliveries");
 
         // Providers authenticate by signature, not by API key.
-        endpoints.MapPost("/webhooks/{provider}", ReceiveProviderWebhookEndpoint.Handle).WithName("ReceiveProviderWebhook");
+        api.MapPost("/webhooks/{provider}", ReceiveProviderWebhookEndpoint.Handle).AcceptsJson<JsonElement>().WithName("ReceiveProviderWebhook")
+            .WithTags("Provider callbacks")
+            .Answers<ReceiveProviderWebhookHandler.ReceivedBody>(StatusCodes.Status200OK)
+            .AnswersErrors(StatusCodes.Status401Unauthorized, NotFound);
 
+        // Pages and scripts for browsers, not the merchant API: left out of the description.
         endpoints.MapHostedPage();
         endpoints.MapSdk();
 
-        var sandbox = endpoints.MapGroup("/sandbox/checkout/{reference}");
+        var sandbox = endpoints.MapGroup("/sandbox/checkout/{reference}").ExcludeFromDescription();
         sandbox.MapGet("", SandboxCheckoutEndpoints.Show).WithName("SandboxCheckout");
         sandbox.MapPost("/approve", SandboxCheckoutEndpoints.Approve).WithName("SandboxApprove");
         sandbox.MapPost("/decline", SandboxCheckoutEndpoints.Decline).WithName("SandboxDecline");
+        endpoints.MapPaySessionsApiDescription();
         return endpoints;
     }
 }

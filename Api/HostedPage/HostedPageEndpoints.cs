@@ -30,7 +30,7 @@ public static class HostedPageEndpoints
 
     public static IEndpointRouteBuilder MapHostedPage(this IEndpointRouteBuilder endpoints)
     {
-        var pay = endpoints.MapGroup("/pay");
+        var pay = endpoints.MapGroup("/pay").ExcludeFromDescription();
         pay.MapGet("/assets/{name}", PageStylesheet.Serve).WithName("HostedPageStylesheet");
         pay.MapGet("/scripts/{name}", PageScript.Serve).WithName("HostedPageScript");
         pay.MapGet("/{session_id}", Show).WithName("HostedPage");

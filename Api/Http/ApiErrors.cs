@@ -23,4 +23,7 @@ public static class ApiErrors
         Validation(new Dictionary<string, List<string>> { [field] = [message] });
 
     public sealed record ErrorBody(string Error);
+
+    /// <summary>For the API description only: the Laravel-style body, each field with its messages.</summary>
+    public sealed class FieldErrors : Dictionary<string, IReadOnlyList<string>>;
 }

@@ -93,8 +93,12 @@ public abstract class ErrorShape
     /// <summary>An error status a route answered with no body (status-code pages): say what the status means.</summary>
     public abstract IResult EmptyStatus(int status);
 
-    /// <summary>The type of this shape's error body, for the endpoints' response metadata; null when it has none.</summary>
-    public virtual Type? ErrorBodyType => null;
+    /// <summary>
+    /// The type whose schema describes this shape's body for an error <paramref name="status"/>,
+    /// for the API description (<see cref="OpenApi.ApiResponses"/>): kept beside the writers above
+    /// so that a new body here is documented by the same hand.
+    /// </summary>
+    public abstract Type BodyTypeFor(int status);
 
     public static int StatusOf(RequestFailure failure) => failure switch
     {
@@ -178,8 +182,6 @@ public static class ErrorShapes
 /// </summary>
 public sealed class PayvioxErrorShape : ErrorShape
 {
-    public override Type? ErrorBodyType => typeof(ApiErrors.ErrorBody);
-
     public override IResult Failure(RequestFailure failure, int status) => failure switch
     {
         RequestFailure.MalformedJson => ApiErrors.Validation("body", JsonRequestBody.InvalidJson),
@@ -218,5 +220,13 @@ public sealed class PayvioxErrorShape : ErrorShape
         _ => ApiErrors.Error(status, ReasonPhrases.GetReasonPhrase(status) is { Length: > 0 } phrase ? phrase : "Error"),
     };
 
-    private sealed record RateLimitBody(string Error, string Message, string Type, int RetryAfter);
+    public override Type BodyTypeFor(int status) => status switch
+    {
+        StatusCodes.Status400BadRequest => typeof(OpenApi.AnyOf<ApiErrors.ErrorBody, ApiErrors.FieldErrors>),
+        StatusCodes.Status429TooManyRequests => typeof(RateLimitBody),
+        _ => typeof(ApiErrors.ErrorBody),
+    };
+
+    /// <summary>The Payviox-style 429 body.</summary>
+    public sealed record RateLimitBody(string Error, string Message, string Type, int RetryAfter);
 }

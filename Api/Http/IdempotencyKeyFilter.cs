@@ -258,11 +258,8 @@ public static class IdempotencyKeyConventions
             }
 
             endpoint.Metadata.Add(AcceptsIdempotencyKey.Instance);
-            if ((endpoint.Metadata.OfType<ErrorShape>().LastOrDefault() ?? ErrorShapes.Default).ErrorBodyType is { } errorBody)
-            {
-                endpoint.Metadata.Add(new ProducesResponseTypeMetadata(StatusCodes.Status409Conflict, errorBody, ["application/json"]));
-                endpoint.Metadata.Add(new ProducesResponseTypeMetadata(StatusCodes.Status422UnprocessableEntity, errorBody, ["application/json"]));
-            }
+            // 409 while the first request runs, 422 for another request under the key; 400 for a malformed key.
+            endpoint.Metadata.Add(new OpenApi.ApiResponses.DocumentedErrors([StatusCodes.Status400BadRequest, StatusCodes.Status409Conflict, StatusCodes.Status422UnprocessableEntity]));
 
             endpoint.FilterFactories.Add((context, next) =>
             {

@@ -23,7 +23,7 @@ public static class SdkEndpoints
 
     public static IEndpointRouteBuilder MapSdk(this IEndpointRouteBuilder endpoints)
     {
-        var sdk = endpoints.MapGroup("/sdk");
+        var sdk = endpoints.MapGroup("/sdk").ExcludeFromDescription();
         sdk.MapGet("/payviox.js", Serve).WithName("SdkScript");
         sdk.MapGet("/{name}", ServeVersioned).WithName("SdkScriptVersioned");
         return endpoints;

@@ -143,4 +143,6 @@ public sealed class PaymentErrorShape : ErrorShape
         ErrorShapes.Default.RateLimited(scope, message, retryAfterSeconds);
 
     public override IResult EmptyStatus(int status) => ErrorShapes.Default.EmptyStatus(status);
+
+    public override Type BodyTypeFor(int status) => ErrorShapes.Default.BodyTypeFor(status);
 }

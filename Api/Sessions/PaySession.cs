@@ -46,7 +46,7 @@ public sealed class PaySessionHandler(IGrainFactory grains) : IRequestHandler<Pa
 }
 
 /// <summary>How a payment initiation is answered, on pay and on create with a direct redirect.</summary>
-internal static class PaymentAnswers
+public static class PaymentAnswers
 {
     public static IResult For(string sessionId, InitiatePaymentResult result, int successStatus) => result.Outcome switch
     {

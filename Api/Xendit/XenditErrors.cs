@@ -48,7 +48,7 @@ public static class XenditErrors
     public sealed record ErrorBody(
         string ErrorCode,
         string Message,
-        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<FieldError>? Errors);
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<FieldError>? Errors = null);
 
     public sealed record FieldError(string Message, string Path);
 }
@@ -62,8 +62,6 @@ public static class XenditErrors
 public sealed class XenditErrorShape : ErrorShape
 {
     public static XenditErrorShape Instance { get; } = new();
-
-    public override Type? ErrorBodyType => typeof(XenditErrors.ErrorBody);
 
     public override IResult Failure(RequestFailure failure, int status) => failure switch
     {
@@ -99,4 +97,6 @@ public sealed class XenditErrorShape : ErrorShape
         >= 500 => Failure(RequestFailure.Unexpected, status),
         _ => XenditErrors.Error(status, XenditErrors.ApiValidationError, ReasonPhrases.GetReasonPhrase(status) is { Length: > 0 } phrase ? phrase : "Error"),
     };
+
+    public override Type BodyTypeFor(int status) => typeof(XenditErrors.ErrorBody);
 }

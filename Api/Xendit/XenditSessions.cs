@@ -1,10 +1,12 @@
 using MediatR;
+using PaySessions.Api.Core;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using PaySessions.Api.Http;
 using PaySessions.Api.Merchants;
+using PaySessions.Api.OpenApi;
 using PaySessions.Api.Sessions;
 using PaySessions.Grains.Merchants;
 using PaySessions.Grains.Sessions;
@@ -28,14 +30,16 @@ public static class XenditSessionRoutes
             .RequireAuthorization()
             .WithErrorShape(XenditErrorShape.Instance)
             .WithApiKeyForms(ApiKeyForms.BasicOrBearerSecret);
-        group.AddEndpointFilter<ForUserIdFilter>();
+        // for-user-id naming a business the key may not act for: 403 on every route of the group.
+        group.AddEndpointFilter<ForUserIdFilter>().AnswersErrors(StatusCodes.Status403Forbidden);
+        group.MapGet("/{payment_session_id}", GetXenditSessionEndpoint.Handle).WithName("GetXenditSession")
+            .Answers<XenditSessionObject>(StatusCodes.Status200OK).AnswersErrors(StatusCodes.Status404NotFound);
+        group.MapPost("/{payment_session_id}/cancel", CancelXenditSessionEndpoint.Handle).WithName("CancelXenditSession")
+            .Answers<XenditSessionObject>(StatusCodes.Status200OK).AnswersErrors(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
         group.MapGet("", ListXenditSessionsEndpoint.Handle).WithName("ListXenditSessions")
-            .Produces<XenditErrors.ErrorBody>(StatusCodes.Status401Unauthorized)
-            .Produces<XenditErrors.ErrorBody>(StatusCodes.Status403Forbidden);
-        group.MapGet("/{payment_session_id}", GetXenditSessionEndpoint.Handle).WithName("GetXenditSession");
-        group.MapPost("/{payment_session_id}/cancel", CancelXenditSessionEndpoint.Handle).WithName("CancelXenditSession");
-        group.MapGet("/{payment_session_id}/timeline", GetSessionTimelineEndpoint.HandleXendit)
-            .WithName("GetXenditSessionTimeline").Produces<TimelineView>();
+            .Answers<SessionList<XenditSessionObject>>(StatusCodes.Status200OK).AnswersErrors(StatusCodes.Status400BadRequest);
+        group.MapGet("/{payment_session_id}/timeline", GetSessionTimelineEndpoint.HandleXendit).WithName("GetXenditSessionTimeline")
+            .Answers<TimelineView>(StatusCodes.Status200OK).AnswersErrors(StatusCodes.Status404NotFound);
         return group;
     }
 }

@@ -53,7 +53,7 @@ public static class PaySessionsHost
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
         app.UsePaySessionsApi();
         // Operators only (HTTP Basic, PaySessions:Operators): the page, its API and its log stream.
-        app.MapOrleansDashboard("/dashboard").RequireAuthorization(OperatorAuthenticationHandler.Policy);
+        app.MapOrleansDashboard("/dashboard").RequireAuthorization(OperatorAuthenticationHandler.Policy).ExcludeFromDescription();
         return app;
     }
 

@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using PaySessions.Grains.Sessions;
+using PaySessions.Api.OpenApi;
 using PaySessions.Tests.Infrastructure;
 
 namespace PaySessions.Tests.Api;
@@ -226,6 +227,13 @@ public sealed class HostileRequestTests(HostileRequestTests.Host host) : IClassF
         {
             // The browser SDK is a public static file, served to anyone.
             Assert.True(status == 304 || media == "text/javascript", $"{status} {media} for {attempt}");
+            return true;
+        }
+
+        if ((attempt.Route == ApiDescription.DocumentPath || attempt.Route.StartsWith(ApiDescription.ReferencePath, StringComparison.Ordinal))
+            && attempt.Method == "GET" && status is 200 or 304)
+        {
+            // The API description and its reference (Scalar's page and bundled assets) are public.
             return true;
         }
 

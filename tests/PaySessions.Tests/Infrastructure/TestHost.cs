@@ -19,13 +19,14 @@ public sealed class TestHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private TestHost(WebApplication app, Uri baseAddress, ClusterIdentity identity, string connectionString)
+    private TestHost(WebApplication app, Uri baseAddress, ClusterIdentity identity, string connectionString, bool routesOfItsOwn)
     {
         _app = app;
         ConnectionString = connectionString;
         BaseAddress = baseAddress;
         Identity = identity;
-        Http = new HttpClient { BaseAddress = baseAddress };
+        // Every response a test gets from the host is checked against the host's API description.
+        Http = new HttpClient(new ApiContractHandler(baseAddress, routesOfItsOwn)) { BaseAddress = baseAddress };
     }
 
     public Uri BaseAddress { get; }
@@ -71,7 +72,7 @@ public sealed class TestHost : IAsyncDisposable
             }
 
             var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-            return new TestHost(app, new Uri(address), identity, connectionString);
+            return new TestHost(app, new Uri(address), identity, connectionString, routesOfItsOwn: map is not null);
         }
     }
 
