@@ -128,13 +128,14 @@ public sealed partial class MerchantsCommandTests(ApiFixture api)
         Assert.DoesNotContain(secretKey[12..24], listing, StringComparison.Ordinal);
         Assert.Contains($"{ApiFixture.DevBusiness}  Dev Merchant", listing, StringComparison.Ordinal);
         var block = Block(listing, businessId);
-        Assert.Equal(6, block.Count);
+        Assert.Equal(7, block.Count);
         Assert.Equal($"{businessId}  Listed Ltd", block[0]);
         Assert.Matches(@"^  created:  \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}Z$", block[1]);
         Assert.Equal("  methods:  sandbox_wallet, sandbox_card", block[2]);
         Assert.Equal("  webhook events: succeeded", block[3]);
-        Assert.Matches($@"^  key:      {Regex.Escape(publicKey[..12])}…  public test  revoked .+  sha256 {ApiKeys.Hash(publicKey)}$", block[4]);
-        Assert.Matches($@"^  key:      {Regex.Escape(secretKey[..12])}…  secret test  active  sha256 {ApiKeys.Hash(secretKey)}$", block[5]);
+        Assert.Equal("  late payments: refund", block[4]);
+        Assert.Matches($@"^  key:      {Regex.Escape(publicKey[..12])}…  public test  revoked .+  sha256 {ApiKeys.Hash(publicKey)}$", block[5]);
+        Assert.Matches($@"^  key:      {Regex.Escape(secretKey[..12])}…  secret test  active  sha256 {ApiKeys.Hash(secretKey)}$", block[6]);
     }
 
     [Fact]
