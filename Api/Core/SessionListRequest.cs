@@ -51,7 +51,7 @@ public sealed record ListDialect(
 /// <summary>
 /// Reads a listing's query string into the neutral <see cref="SessionListQuery"/>, every problem
 /// at once. Each parameter is one entry of <see cref="Parameters"/> (its name and how it changes
-/// the query being built), so a new filter (the late-payment one) is one more entry. An empty
+/// the query being built), so a new filter is one more entry. An empty
 /// value counts as absent; unknown parameters are ignored, as both providers do.
 /// </summary>
 public static class SessionListRequest
@@ -62,6 +62,7 @@ public static class SessionListRequest
     public const string CreatedTo = "created_to";
     public const string StartingAfter = "starting_after";
     public const string EndingBefore = "ending_before";
+    public const string ManualReview = "manual_review";
 
     /// <summary>The query as it is built, parameter by parameter.</summary>
     private sealed class Draft
@@ -134,6 +135,16 @@ public static class SessionListRequest
             }
 
             draft.Filter = draft.Filter with { OrderId = value };
+            return null;
+        }),
+        new(_ => ManualReview, (value, draft, _) =>
+        {
+            if (value is not ("true" or "false"))
+            {
+                return ListProblem.UnknownValue;
+            }
+
+            draft.Filter = draft.Filter with { ManualReview = value == "true" };
             return null;
         }),
         new(_ => CreatedFrom, (value, draft, _) => DateTime(value, at => draft.From = at)),

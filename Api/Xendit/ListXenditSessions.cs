@@ -54,6 +54,7 @@ public static class ListXenditSessionsEndpoint
                 ListProblem.Repeated => "must be sent once",
                 ListProblem.NotAnInteger => "must be integer",
                 ListProblem.OutOfRange => $"must be >= 1 and <= {SessionListing.MaxLimit}",
+                ListProblem.UnknownValue when error.Parameter == SessionListRequest.ManualReview => "must be equal to one of the allowed values: true, false",
                 ListProblem.UnknownValue => "must be equal to one of the allowed values: ACTIVE, COMPLETED, EXPIRED, CANCELED",
                 ListProblem.TooLong => $"must NOT have more than {XenditSessionRules.MaxReferenceIdLength} characters",
                 ListProblem.NotADateTime => "must match format \"date-time\" (ISO 8601 with an offset)",

@@ -60,7 +60,9 @@ public sealed record SessionListFilter
     [Id(73)]
     public SessionCreatedWindow? Created { get; init; }
 
-    // Id 74 is kept for the late-payment filter.
+    /// <summary>Only sessions whose money waits for an operator (true) or only the others (false): <c>manual_review</c>.</summary>
+    [Id(74)]
+    public bool? ManualReview { get; init; }
 }
 
 /// <summary>A customer as one dialect names it: the Payviox <c>customer</c> text, or a Xendit-style <c>cust-…</c> id.</summary>

@@ -69,6 +69,12 @@ public static class SessionListingSql
             sql.Append($" AND order_id = ${p.Count}");
         }
 
+        if (filter.ManualReview is { } manualReview)
+        {
+            p.Add(new NpgsqlParameter<bool> { TypedValue = manualReview });
+            sql.Append($" AND manual_review = ${p.Count}");
+        }
+
         if (filter.Created?.From is { } from)
         {
             p.Add(Time(from));

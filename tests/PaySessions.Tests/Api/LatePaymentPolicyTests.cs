@@ -187,6 +187,12 @@ public sealed class LatePaymentPolicyTests(LatePaymentHostFixture fixture) : ICl
         Assert.Null(late["refund_id"]);
         Assert.Null(late["refund_status"]);
         Assert.Equal((null, true), await Rows(id));
+        // Listed by the filter an operator's view uses; the business's other session is not.
+        var other = await Create(keys.SecretKey);
+        var flagged = await Bodies.Json(await Api.Get("/session?manual_review=true", keys.SecretKey));
+        Assert.Equal([id], flagged["data"]!.AsArray().Select(s => s!["session_id"]!.GetValue<string>()));
+        var unflagged = await Bodies.Json(await Api.Get("/session?manual_review=false", keys.SecretKey));
+        Assert.Equal([other], unflagged["data"]!.AsArray().Select(s => s!["session_id"]!.GetValue<string>()));
 
         var delivery = Assert.Single(await receiver.WaitFor(d => d.Count >= 1, Within));
         Assert.True(PayvioxWebhookScheme.Verify(secret, delivery.BodySignature, delivery.Body));
