@@ -14,8 +14,9 @@ public sealed class ExpiryTests : IAsyncLifetime
 
     public Task InitializeAsync() => _api.InitializeWith(new Dictionary<string, string?>
     {
-        ["PaySessions:Sessions:Expiry"] = "00:00:02",
-        ["PaySessions:Sessions:PendingWindow"] = "00:00:06",
+        // Long enough that a loaded machine still pays before the session expires.
+        ["PaySessions:Sessions:Expiry"] = "00:00:05",
+        ["PaySessions:Sessions:PendingWindow"] = "00:00:10",
         ["PaySessions:Sessions:ExpirySweepPeriod"] = "00:00:01",
     });
 
@@ -72,7 +73,7 @@ public sealed class ExpiryTests : IAsyncLifetime
         Assert.Equal(["Created", "PaymentInitiated", "Expired"], events.Select(e => e!["type"]!.GetValue<string>()));
         var initiated = events[1]!["time"]!.GetValue<DateTimeOffset>();
         var expired = events[2]!["time"]!.GetValue<DateTimeOffset>();
-        Assert.True(expired >= initiated + TimeSpan.FromSeconds(6), $"initiated {initiated:O}, expired {expired:O}");
+        Assert.True(expired >= initiated + TimeSpan.FromSeconds(10), $"initiated {initiated:O}, expired {expired:O}");
     }
 
     private async Task<string> Create(string key = ApiFixture.DevSecretKey, JsonObject? body = null)

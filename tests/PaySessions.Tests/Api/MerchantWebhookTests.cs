@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using PaySessions.Grains.Merchants;
 using PaySessions.Grains.Payments;
+using PaySessions.Grains.Sessions;
 using PaySessions.Tests.Infrastructure;
 
 namespace PaySessions.Tests.Api;
@@ -68,6 +69,8 @@ public sealed class MerchantWebhookTests : IAsyncLifetime
         await using var receiver = await WebhookReceiver.StartAsync();
         var (keys, secret) = await MerchantWithWebhook(
             receiver.Url, "session.payment_initiated", "session.payment_mismatch", "session.canceled", "session.late_payment");
+        // Left for an operator, so nothing follows the late payment (the default policy would refund it).
+        Assert.True((await _api.Host.Grains.GetGrain<IBusinessGrain>(keys.BusinessId).SetLatePaymentPolicy(LatePaymentPolicy.Manual)).Accepted);
         var id = await Create(keys.SecretKey);
         var pay = await Bodies.Json(await _api.Post($"/session/{id}/pay", keys.SecretKey, """{"paymentMethodId":"sandbox_card"}"""));
         var reference = Sandbox.ReferenceFrom(pay["redirect_url"]!.GetValue<string>());
