@@ -143,39 +143,21 @@ public sealed partial class LateRefundWorker(
             return;
         }
 
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
+        await OutboxPolling.RunAsync(
+            async cancellationToken =>
             {
-                var due = await outbox.ClaimDueAsync(clock.GetUtcNow(), settings.Lease, settings.BatchSize, stoppingToken);
+                var due = await outbox.ClaimDueAsync(clock.GetUtcNow(), settings.Lease, settings.BatchSize, cancellationToken);
                 foreach (var refund in due)
                 {
-                    await Carry(refund, settings, stoppingToken);
+                    await Carry(refund, settings, cancellationToken);
                 }
 
-                if (due.Count > 0)
-                {
-                    continue;
-                }
-            }
-            catch (Exception e) when (e is NpgsqlException or TimeoutException or OrleansException)
-            {
-                LogLoopFailed(logger, e);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-
-            try
-            {
-                await Task.Delay(settings.PollInterval, clock, stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-        }
+                return due.Count > 0;
+            },
+            settings.PollInterval,
+            clock,
+            e => LogLoopFailed(logger, e),
+            stoppingToken);
     }
 
     private async Task Carry(ClaimedRefund refund, LateRefundOptions settings, CancellationToken cancellationToken)

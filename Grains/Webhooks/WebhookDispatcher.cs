@@ -41,52 +41,39 @@ public sealed partial class WebhookDispatcher(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value;
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
+        // A claimed batch is sent in parallel and recorded together: one commit for the whole
+        // batch rather than one per delivery, so a burst of webhooks (a mass expiry) does not
+        // spend the database's commits that session appends need. A crash between sending and
+        // recording sends again when the lease runs out (at least once).
+        await OutboxPolling.RunAsync(
+            async cancellationToken =>
             {
                 var lease = (settings.Timeout * 2) + TimeSpan.FromSeconds(30);
-                var due = await outbox.ClaimDueAsync(clock.GetUtcNow(), lease, settings.BatchSize, stoppingToken);
-                if (due.Count > 0)
+                var due = await outbox.ClaimDueAsync(clock.GetUtcNow(), lease, settings.BatchSize, cancellationToken);
+                if (due.Count == 0)
                 {
-                    // Sent in parallel, recorded together: one commit for the whole claimed batch
-                    // rather than one per delivery, so a burst of webhooks (a mass expiry) does not
-                    // spend the database's commits that session appends need. A crash between
-                    // sending and recording sends again when the lease runs out (at least once).
-                    var outcomes = new WebhookOutcome[due.Count];
-                    await Parallel.ForAsync(0, due.Count, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = stoppingToken },
-                        async (i, cancellationToken) => outcomes[i] = await Deliver(due[i], cancellationToken));
-                    await outbox.RecordAsync(outcomes, stoppingToken);
-                    WebhookMetrics.Recorded(outcomes);
-                    foreach (var outcome in outcomes)
-                    {
-                        if (outcome.Status is "pending" or "failed")
-                        {
-                            LogAttemptFailed(logger, outcome.Delivery.EventId, outcome.Delivery.Attempts + 1, outcome.Attempt?.StatusCode ?? 0, outcome.Status == "failed");
-                        }
-                    }
-
-                    continue;
+                    return false;
                 }
-            }
-            catch (Exception e) when (e is NpgsqlException or TimeoutException or OrleansException)
-            {
-                LogLoopFailed(logger, e);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
 
-            try
-            {
-                await Task.Delay(settings.PollInterval, clock, stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-        }
+                var outcomes = new WebhookOutcome[due.Count];
+                await Parallel.ForAsync(0, due.Count, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken },
+                    async (i, token) => outcomes[i] = await Deliver(due[i], token));
+                await outbox.RecordAsync(outcomes, cancellationToken);
+                WebhookMetrics.Recorded(outcomes);
+                foreach (var outcome in outcomes)
+                {
+                    if (outcome.Status is "pending" or "failed")
+                    {
+                        LogAttemptFailed(logger, outcome.Delivery.EventId, outcome.Delivery.Attempts + 1, outcome.Attempt?.StatusCode ?? 0, outcome.Status == "failed");
+                    }
+                }
+
+                return true;
+            },
+            settings.PollInterval,
+            clock,
+            e => LogLoopFailed(logger, e),
+            stoppingToken);
     }
 
     private async Task<WebhookOutcome> Deliver(ClaimedWebhook delivery, CancellationToken cancellationToken)

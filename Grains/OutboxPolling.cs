@@ -1,0 +1,47 @@
+using Npgsql;
+
+namespace PaySessions.Grains;
+
+/// <summary>
+/// The loop of a worker that drains an outbox table on every silo (merchant webhooks, late
+/// refunds): one pass claims and carries what is due; a pass that found work is followed at once
+/// by the next, an empty one waits <c>pollInterval</c>. A pass that fails on the database, a
+/// timeout or the cluster is reported and tried again after the wait; the loop ends when the
+/// host stops.
+/// </summary>
+public static class OutboxPolling
+{
+    /// <param name="pass">Claims and carries one batch; true when it found any.</param>
+    /// <param name="failed">Reports a failed pass (it is tried again after the wait).</param>
+    public static async Task RunAsync(
+        Func<CancellationToken, Task<bool>> pass, TimeSpan pollInterval, TimeProvider clock, Action<Exception> failed, CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                if (await pass(stoppingToken))
+                {
+                    continue;
+                }
+            }
+            catch (Exception e) when (e is NpgsqlException or TimeoutException or OrleansException)
+            {
+                failed(e);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+
+            try
+            {
+                await Task.Delay(pollInterval, clock, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+}
