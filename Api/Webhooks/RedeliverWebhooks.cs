@@ -116,10 +116,13 @@ public sealed class RedeliverWebhooksHandler(IGrainFactory grains)
 /// The bulk call's body: <c>type</c> (a webhook type as sent, e.g. <c>succeeded</c>), <c>created_from</c>
 /// and <c>created_to</c> (RFC 3339 times with an offset; from inclusive, to exclusive), <c>only_undelivered</c>
 /// (default true) and <c>limit</c> (1 to the maximum, default the maximum). Every field is optional;
-/// <c>null</c> counts as absent; other fields are ignored. Every field error is reported at once.
+/// <c>null</c> counts as absent. Any other field is refused: a misspelt filter must not widen a
+/// bulk redelivery to everything. Every field error is reported at once.
 /// </summary>
 public static class RedeliveryFilterBody
 {
+    private static readonly string[] Fields = ["type", "created_from", "created_to", "only_undelivered", "limit"];
+
     public static (RedeliveryFilter? Filter, Dictionary<string, List<string>> Errors) Read(JsonElement body, int maxLimit)
     {
         var errors = new Dictionary<string, List<string>>();
@@ -131,6 +134,14 @@ public static class RedeliveryFilterBody
             }
 
             list.Add(message);
+        }
+
+        foreach (var property in body.EnumerateObject())
+        {
+            if (!Fields.Contains(property.Name, StringComparer.Ordinal))
+            {
+                Error(property.Name.Length <= 64 ? property.Name : "body", "This field is not a filter of a bulk redelivery (type, created_from, created_to, only_undelivered, limit).");
+            }
         }
 
         string? type = null;
