@@ -84,25 +84,27 @@ public sealed class RedeliverWebhookHandler(IGrainFactory grains)
 /// </summary>
 public static class RedeliverWebhooksEndpoint
 {
-    public static Task<Results<Ok<BulkRedeliveryView>, BadRequest<Dictionary<string, List<string>>>>> Handle(HttpContext http, IMediator mediator) =>
+    public static Task<Results<Ok<BulkRedeliveryView>, JsonHttpResult<Dictionary<string, List<string>>>>> Handle(HttpContext http, IMediator mediator) =>
         mediator.Send(
             new RedeliverWebhooks(Merchant.From(http.User), WebhookDeliveryRoutes.RequestedBy(http.User), JsonRequestBody.Get(http)),
             http.RequestAborted);
 }
 
 public sealed record RedeliverWebhooks(Merchant Merchant, string RequestedBy, JsonElement Body)
-    : IRequest<Results<Ok<BulkRedeliveryView>, BadRequest<Dictionary<string, List<string>>>>>;
+    : IRequest<Results<Ok<BulkRedeliveryView>, JsonHttpResult<Dictionary<string, List<string>>>>>;
 
 public sealed class RedeliverWebhooksHandler(IGrainFactory grains)
-    : IRequestHandler<RedeliverWebhooks, Results<Ok<BulkRedeliveryView>, BadRequest<Dictionary<string, List<string>>>>>
+    : IRequestHandler<RedeliverWebhooks, Results<Ok<BulkRedeliveryView>, JsonHttpResult<Dictionary<string, List<string>>>>>
 {
-    public async Task<Results<Ok<BulkRedeliveryView>, BadRequest<Dictionary<string, List<string>>>>> Handle(
+    public async Task<Results<Ok<BulkRedeliveryView>, JsonHttpResult<Dictionary<string, List<string>>>>> Handle(
         RedeliverWebhooks request, CancellationToken cancellationToken)
     {
         var (filter, errors) = RedeliveryFilterBody.Read(request.Body, RedeliveryFilter.MaxLimit);
         if (filter is null)
         {
-            return TypedResults.BadRequest(errors);
+            // As JSON with its status rather than BadRequest<T>: the route's 400 is documented once,
+            // in the shape's own form (field errors or the Idempotency-Key's {"error"}).
+            return TypedResults.Json(errors, statusCode: StatusCodes.Status400BadRequest);
         }
 
         var done = await grains.Get<IWebhookRedeliveryGrain>(request.Merchant.BusinessId)
