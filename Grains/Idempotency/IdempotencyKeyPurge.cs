@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace PaySessions.Grains.Idempotency;
 
@@ -19,31 +18,14 @@ public sealed partial class IdempotencyKeyPurge(
 {
     private const int BatchSize = 1000;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var interval = options.Value.PurgeInterval;
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await Task.Delay(interval, clock, stoppingToken);
-                int deleted;
-                do
-                {
-                    deleted = await store.PurgeExpiredAsync(clock.GetUtcNow(), BatchSize, stoppingToken);
-                }
-                while (deleted == BatchSize);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e) when (e is NpgsqlException or TimeoutException)
-            {
-                LogPurgeFailed(logger, e);
-            }
-        }
-    }
+    // A full batch means more may be due: the next pass follows at once; otherwise wait an interval.
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        OutboxPolling.RunAsync(
+            async token => await store.PurgeExpiredAsync(clock.GetUtcNow(), BatchSize, token) == BatchSize,
+            options.Value.PurgeInterval,
+            clock,
+            e => LogPurgeFailed(logger, e),
+            stoppingToken);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Purging expired idempotency keys failed; trying again at the next interval")]
     private static partial void LogPurgeFailed(ILogger logger, Exception exception);

@@ -75,8 +75,8 @@ public interface ISessionWebhookBody
 /// The Payviox dialect's webhooks, in the shape Payviox documents:
 /// <c>{"amount","currency","fees","metadata":{"integration_session_id", …the session's metadata},
 /// "type","provider","order_id","items":[{name,quantity,price}],"payment_method"}</c>, plus
-/// <c>customer</c> once the service knows the payer's details (nothing records them yet, so it is
-/// absent), and on top, what Payviox lacks: <c>sequence</c> (the event's version, so a merchant can
+/// <c>customer</c> when the provider reported the payer's details (recorded on Completed; absent
+/// otherwise), and on top, what Payviox lacks: <c>sequence</c> (the event's version, so a merchant can
 /// drop a delivery older than one it already has) and <c>livemode</c> (the session's mode).
 /// <c>type</c> is Payviox's name where it has the event (<see cref="PayvioxWebhookEvents"/>:
 /// <c>succeeded</c>, <c>expired</c>, <c>incomplete</c> with <c>amount_remaining</c>), this
