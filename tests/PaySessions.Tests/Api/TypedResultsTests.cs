@@ -49,7 +49,7 @@ public sealed class TypedResultsTests(ApiFixture api)
             var answer = handler is null ? null : Unwrapped(handler.ReturnType);
             if (handler is null || answer is null || answer == typeof(IResult) || !typeof(IEndpointMetadataProvider).IsAssignableFrom(answer))
             {
-                problems.Add($"{name}: its handler returns {handler?.ReturnType.Name ?? "nothing known"}, not typed results");
+                problems.Add($"{name}: its handler returns {answer?.Name ?? "nothing known"}, not typed results (Results<…>)");
                 continue;
             }
 
