@@ -1,6 +1,5 @@
 using System.Reflection;
 using MediatR;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using PaySessions.Api.Sessions;
 
@@ -9,7 +8,7 @@ namespace PaySessions.Api;
 /// <summary>
 /// Handlers and the owner check are registered by looking at the types, not from a list: every
 /// request handler of the assembly is registered, every request that implements
-/// <see cref="IOwnedSessionRequest"/> gets <see cref="OwnedSessionBehavior{TRequest}"/>, and a
+/// <see cref="IOwnedSessionRequest{TResponse}"/> gets <see cref="OwnedSessionBehavior{TRequest, TResponse}"/>, and a
 /// request that names a session without implementing it stops the start-up, so a new session
 /// route cannot ship without the check.
 /// </summary>
@@ -28,15 +27,26 @@ public static class RequestConventions
         }
 
         // Closed registrations: the container does not filter open generics by their constraints.
-        foreach (var request in types.Where(typeof(IOwnedSessionRequest).IsAssignableFrom))
+        foreach (var request in types)
         {
-            services.AddTransient(typeof(IPipelineBehavior<,>).MakeGenericType(request, typeof(IResult)), typeof(OwnedSessionBehavior<>).MakeGenericType(request));
+            if (OwnedSessionResponse(request) is { } response)
+            {
+                services.AddTransient(
+                    typeof(IPipelineBehavior<,>).MakeGenericType(request, response),
+                    typeof(OwnedSessionBehavior<,>).MakeGenericType(request, response));
+            }
         }
     }
 
+    /// <summary>The answer type of <paramref name="request"/> as an owned-session request, or null when it is none.</summary>
+    public static Type? OwnedSessionResponse(Type request) =>
+        request.GetInterfaces()
+            .FirstOrDefault(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IOwnedSessionRequest<>))
+            ?.GetGenericArguments()[0];
+
     /// <summary>
     /// Throws when a request type of <paramref name="assembly"/> carries a session id (a property
-    /// named <c>SessionId</c> or ending in it) but not <see cref="IOwnedSessionRequest"/>, or when
+    /// named <c>SessionId</c> or ending in it) but not <see cref="IOwnedSessionRequest{TResponse}"/>, or when
     /// a request has no handler.
     /// </summary>
     public static void Check(Assembly assembly)
@@ -46,9 +56,9 @@ public static class RequestConventions
         var problems = new List<string>();
         foreach (var request in types.Where(IsRequest))
         {
-            if (NamesASession(request) && !typeof(IOwnedSessionRequest).IsAssignableFrom(request))
+            if ((NamesASession(request) || typeof(IOwnedSessionRequest).IsAssignableFrom(request)) && OwnedSessionResponse(request) is null)
             {
-                problems.Add($"{request.FullName} carries a session id but does not implement {nameof(IOwnedSessionRequest)}, so nothing would check that the caller owns the session");
+                problems.Add($"{request.FullName} carries a session id but does not implement {nameof(IOwnedSessionRequest)}<TResponse>, so nothing would check that the caller owns the session");
             }
 
             if (!handled.Contains(request))

@@ -72,7 +72,7 @@ public enum RateLimitScope
 /// <summary>
 /// How one API dialect words the errors every route may give: attached as endpoint metadata to a
 /// route group (<see cref="ErrorShapes.WithErrorShape{TBuilder}"/>), and asked by every shared
-/// writer (body filter, size limits, authentication, owner check, rate limits, exception handler,
+/// writer (body filter, size limits, authentication, rate limits, exception handler,
 /// status-code pages) through <see cref="ErrorShapes.For"/>. A route with none answers in
 /// <see cref="ErrorShapes.Default"/>, the shapes the service has always used.
 /// </summary>
@@ -151,28 +151,8 @@ public static class ErrorShapes
         return endpoint?.Metadata.GetMetadata<ErrorShape>() ?? Default;
     }
 
-    /// <summary>A failure answered in the shape of whatever route the request turns out to be on.</summary>
-    public static IResult Failure(RequestFailure failure) => new ShapedFailure(failure);
-
-    /// <summary>A 429 answered in the shape of whatever route the request is on.</summary>
-    public static IResult RateLimited(RateLimitScope scope, string message, int retryAfterSeconds) =>
-        new ShapedRateLimit(scope, message, retryAfterSeconds);
-
     /// <summary>Writes <paramref name="failure"/> in the request's shape.</summary>
     public static Task Write(HttpContext context, RequestFailure failure) => For(context).Failure(failure).ExecuteAsync(context);
-
-    // Resolved when executed, so code with no HttpContext (a pipeline behaviour, a handler) can
-    // answer a shared failure without knowing which dialect's route it serves.
-    private sealed class ShapedFailure(RequestFailure failure) : IResult
-    {
-        public Task ExecuteAsync(HttpContext httpContext) => Write(httpContext, failure);
-    }
-
-    private sealed class ShapedRateLimit(RateLimitScope scope, string message, int retryAfterSeconds) : IResult
-    {
-        public Task ExecuteAsync(HttpContext httpContext) =>
-            For(httpContext).RateLimited(scope, message, retryAfterSeconds).ExecuteAsync(httpContext);
-    }
 }
 
 /// <summary>
@@ -182,6 +162,8 @@ public static class ErrorShapes
 /// </summary>
 public sealed class PayvioxErrorShape : ErrorShape
 {
+    public const string BodyTooLargeMessage = "Request body too large";
+
     public override IResult Failure(RequestFailure failure, int status) => failure switch
     {
         RequestFailure.MalformedJson => ApiErrors.Validation("body", JsonRequestBody.InvalidJson),
@@ -193,10 +175,10 @@ public sealed class PayvioxErrorShape : ErrorShape
         {
             RequestFailure.BadRequest => "Bad request",
             RequestFailure.Unauthorized => "Unauthorized",
-            RequestFailure.SessionNotFound => "Session not found",
+            RequestFailure.SessionNotFound => ApiErrors.SessionNotFoundMessage,
             RequestFailure.NotFound => "Not found",
             RequestFailure.MethodNotAllowed => "Method not allowed",
-            RequestFailure.BodyTooLarge => "Request body too large",
+            RequestFailure.BodyTooLarge => BodyTooLargeMessage,
             RequestFailure.UriTooLong => "URI too long",
             RequestFailure.HeadersTooLarge => "Request headers too large",
             RequestFailure.ClientClosed => "Client closed request",
@@ -206,12 +188,11 @@ public sealed class PayvioxErrorShape : ErrorShape
         }),
     };
 
-    public override IResult RateLimited(RateLimitScope scope, string message, int retryAfterSeconds) =>
-        WithRetryAfter(
-            TypedResults.Json(
-                new RateLimitBody("rate_limit_exceeded", message, scope == RateLimitScope.Ip ? "ip" : "customer", retryAfterSeconds),
-                statusCode: StatusCodes.Status429TooManyRequests),
-            retryAfterSeconds);
+    public override IResult RateLimited(RateLimitScope scope, string message, int retryAfterSeconds) => RateLimit(scope, message, retryAfterSeconds);
+
+    /// <summary>The Payviox-style 429 with <c>Retry-After</c>, typed for a handler that answers it itself.</summary>
+    public static Answer<Status.TooManyRequests, RateLimitBody> RateLimit(RateLimitScope scope, string message, int retryAfterSeconds) =>
+        new(new RateLimitBody("rate_limit_exceeded", message, scope == RateLimitScope.Ip ? "ip" : "customer", retryAfterSeconds), retryAfterSeconds);
 
     public override IResult EmptyStatus(int status) => status switch
     {

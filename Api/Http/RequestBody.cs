@@ -65,7 +65,4 @@ public static class RequestBody
             return null;
         }
     }
-
-    /// <summary>413 in the shape of the route the request is on.</summary>
-    public static IResult TooLarge() => ErrorShapes.Failure(RequestFailure.BodyTooLarge);
 }

@@ -113,7 +113,7 @@ public static class ApiDescription
             {
                 // AnyOf<…> stands for "one of these bodies": the schema becomes their anyOf.
                 var type = context.JsonTypeInfo.Type;
-                if (type.IsGenericType && (type.GetGenericTypeDefinition() == typeof(AnyOf<,>) || type.GetGenericTypeDefinition() == typeof(AnyOf<,,>)))
+                if (AnyOfTypes.IsAnyOf(type))
                 {
                     schema.Type = null;
                     schema.Properties = null;

@@ -8,30 +8,31 @@ namespace PaySessions.Api.OpenApi;
 
 /// <summary>
 /// What each API route answers, as endpoint metadata the OpenAPI document is generated from. A
-/// route declares its own answers (<see cref="Answers{T}"/> for a body of its own,
-/// <see cref="AnswersErrors"/> for the error statuses its handler gives), and the
+/// route's own answers come from its handler's return type: a typed <c>Results&lt;…&gt;</c> whose
+/// cases (<c>Ok&lt;T&gt;</c>, <c>NotFound&lt;T&gt;</c>, <see cref="Http.Answer{TStatus, TBody}"/>, …)
+/// each add their status and body. What no handler returns is added here by hand: the
 /// <see cref="AddSharedResponses"/> convention adds the statuses that shared filters and
-/// middleware may answer on it, each with the body of the route's <see cref="ErrorShape"/>:
+/// middleware may answer on every route, each with the body of the route's <see cref="ErrorShape"/>:
 /// <list type="bullet">
 /// <item>every route: 405 (another method on the path), 414, 431, 500, 503 (with <c>Retry-After</c>);</item>
 /// <item>a route that takes a merchant key: 401, and 429 (too many failed keys from one address);</item>
-/// <item>a route that reads a JSON body (<see cref="WithJsonBody{T}"/>, <see cref="AcceptsJson{T}"/>): 400 and 413.</item>
+/// <item>a route that reads a JSON body (<see cref="WithJsonBody{T}"/>, <see cref="AcceptsJson{T}"/>): 400 and 413;</item>
+/// <item>statuses a filter of the route's group answers (<see cref="AnswersErrors"/>: the
+/// <c>for-user-id</c> filter's 403, the <c>Idempotency-Key</c> filter's 400, 409 and 422).</item>
 /// </list>
-/// The test suite checks every response it receives against the document, so a status missing
-/// here fails the test that met it.
+/// A status both a handler and a filter answer is documented once, with either body
+/// (<see cref="AnyOf{T1, T2}"/>). The test suite checks every response it receives against the
+/// document, so a status missing here fails the test that met it.
 /// </summary>
 public static class ApiResponses
 {
     public const string JsonContentType = "application/json";
 
-    /// <summary>The route answers <paramref name="status"/> with a <typeparamref name="T"/> body.</summary>
-    public static RouteHandlerBuilder Answers<T>(this RouteHandlerBuilder builder, int status) =>
-        builder.WithMetadata(new ProducesResponseTypeMetadata(status, typeof(T), [JsonContentType]));
-
     /// <summary>
-    /// The route's handler answers these error statuses in the route's error shape (a 404 of the
-    /// owner check, a 409 of a closed session, …); the body type is the shape's
-    /// (<see cref="ErrorShape.BodyTypeFor"/>), resolved once the route's groups are known.
+    /// A filter of the route (or of its group) answers these error statuses in the route's error
+    /// shape before the handler runs, so no return type can say them; the body type is the
+    /// shape's (<see cref="ErrorShape.BodyTypeFor"/>), resolved once the route's groups are known.
+    /// Never for what a handler answers: that is its typed result's to say.
     /// </summary>
     public static TBuilder AnswersErrors<TBuilder>(this TBuilder builder, params int[] statuses)
         where TBuilder : IEndpointConventionBuilder => builder.WithMetadata(new DocumentedErrors(statuses));
@@ -101,16 +102,46 @@ public static class ApiResponses
         var metadata = endpoint.Metadata;
         metadata.Add(DescribedRoute.Instance);
         var shape = metadata.OfType<ErrorShape>().LastOrDefault() ?? ErrorShapes.Default;
-        var documented = metadata.OfType<IProducesResponseTypeMetadata>().Select(p => p.StatusCode).ToHashSet();
-        var errors = SharedStatuses(TakesMerchantKey(metadata), metadata.OfType<ReadsJsonBody>().Any())
-            .Concat(metadata.OfType<DocumentedErrors>().SelectMany(d => d.Statuses))
-            .ToList();
-        foreach (var status in errors)
+
+        // Each status once, with every body anything on the route answers it with: the handler's
+        // typed results first, then the shape's body for a status a filter or middleware answers.
+        var bodies = new Dictionary<int, List<Type>>();
+        void Add(int status, Type? type)
         {
-            if (documented.Add(status))
+            if (!bodies.TryGetValue(status, out var types))
             {
-                metadata.Add(new ProducesResponseTypeMetadata(status, shape.BodyTypeFor(status), [JsonContentType]));
+                bodies[status] = types = [];
             }
+
+            foreach (var member in type is null ? Enumerable.Empty<Type>() : AnyOfTypes.Members(type))
+            {
+                if (!types.Contains(member))
+                {
+                    types.Add(member);
+                }
+            }
+        }
+
+        var produced = metadata.OfType<IProducesResponseTypeMetadata>().ToList();
+        foreach (var answer in produced)
+        {
+            Add(answer.StatusCode, answer.Type);
+        }
+
+        foreach (var status in SharedStatuses(TakesMerchantKey(metadata), metadata.OfType<ReadsJsonBody>().Any())
+            .Concat(metadata.OfType<DocumentedErrors>().SelectMany(d => d.Statuses)))
+        {
+            Add(status, shape.BodyTypeFor(status));
+        }
+
+        foreach (var answer in produced)
+        {
+            metadata.Remove(answer);
+        }
+
+        foreach (var (status, types) in bodies)
+        {
+            metadata.Add(new ProducesResponseTypeMetadata(status, types.Count == 0 ? null : AnyOfTypes.Of(types), [JsonContentType]));
         }
     }
 
@@ -132,3 +163,26 @@ public sealed class AnyOf<T1, T2>;
 
 /// <inheritdoc cref="AnyOf{T1, T2}"/>
 public sealed class AnyOf<T1, T2, T3>;
+
+/// <inheritdoc cref="AnyOf{T1, T2}"/>
+public sealed class AnyOf<T1, T2, T3, T4>;
+
+/// <summary>Reads and builds <see cref="AnyOf{T1, T2}"/> types.</summary>
+public static class AnyOfTypes
+{
+    private static readonly Type[] Definitions = [typeof(AnyOf<,>), typeof(AnyOf<,,>), typeof(AnyOf<,,,>)];
+
+    public static bool IsAnyOf(Type type) => type.IsGenericType && Definitions.Contains(type.GetGenericTypeDefinition());
+
+    /// <summary>The bodies <paramref name="type"/> stands for: its members (flattened) for an AnyOf, else itself.</summary>
+    public static IEnumerable<Type> Members(Type type) =>
+        IsAnyOf(type) ? type.GetGenericArguments().SelectMany(Members).Distinct() : [type];
+
+    /// <summary>One of <paramref name="types"/>: the type itself for one, an AnyOf for two to four.</summary>
+    public static Type Of(IReadOnlyList<Type> types) => types.Count switch
+    {
+        1 => types[0],
+        >= 2 and <= 4 => Definitions[types.Count - 2].MakeGenericType([.. types]),
+        _ => throw new InvalidOperationException($"A status answered with {types.Count} kinds of body cannot be described; at most four."),
+    };
+}

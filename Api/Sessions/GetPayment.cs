@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Routing;
 using PaySessions.Api.Http;
 using PaySessions.Api.Merchants;
 using PaySessions.Grains.Sessions;
+using GetPaymentAnswer = Microsoft.AspNetCore.Http.HttpResults.Results<Microsoft.AspNetCore.Http.HttpResults.Ok<PaySessions.Api.Sessions.PaymentView>, Microsoft.AspNetCore.Http.HttpResults.NotFound<PaySessions.Api.Http.ApiErrors.ErrorBody>>;
 
 namespace PaySessions.Api.Sessions;
 
@@ -25,23 +26,25 @@ public static class GetPaymentEndpoint
             .WithErrorShape(PaymentErrorShape.Instance)
             .WithApiKeyForms(ApiKeyForms.BearerSecret);
 
-    public static Task<IResult> Handle([FromRoute(Name = "session_id")] string sessionId, HttpContext http, IMediator mediator) =>
+    public static Task<GetPaymentAnswer> Handle([FromRoute(Name = "session_id")] string sessionId, HttpContext http, IMediator mediator) =>
         mediator.Send(new GetPayment(Merchant.From(http.User), sessionId), http.RequestAborted);
 }
 
-public sealed record GetPayment(Merchant Merchant, string SessionId) : IOwnedSessionRequest, IRetrySafeRequest
+public sealed record GetPayment(Merchant Merchant, string SessionId) : IOwnedSessionRequest<GetPaymentAnswer>, IRetrySafeRequest
 {
     public SessionDialect? Dialect => SessionDialect.Payviox;
+
+    public static GetPaymentAnswer SessionNotFound() => ApiErrors.PaymentNotFound();
 }
 
-public sealed class GetPaymentHandler(IGrainFactory grains, OwnedSessionAccess access) : IRequestHandler<GetPayment, IResult>
+public sealed class GetPaymentHandler(IGrainFactory grains, OwnedSessionAccess access) : IRequestHandler<GetPayment, GetPaymentAnswer>
 {
-    public async Task<IResult> Handle(GetPayment request, CancellationToken cancellationToken)
+    public async Task<GetPaymentAnswer> Handle(GetPayment request, CancellationToken cancellationToken)
     {
         if (access.Session is not { } session
             || await grains.Get<IPaymentSessionGrain>(request.SessionId).GetPaymentDetails() is not { } payment)
         {
-            return ApiErrors.SessionNotFound();
+            return ApiErrors.PaymentNotFound();
         }
 
         return TypedResults.Ok(PaymentView.From(session, payment));
@@ -136,7 +139,7 @@ public sealed class PaymentErrorShape : ErrorShape
     public static PaymentErrorShape Instance { get; } = new();
 
     public override IResult Failure(RequestFailure failure, int status) => failure == RequestFailure.SessionNotFound
-        ? ApiErrors.Error(status, "Payment not found")
+        ? ApiErrors.PaymentNotFound()
         : ErrorShapes.Default.Failure(failure, status);
 
     public override IResult RateLimited(RateLimitScope scope, string message, int retryAfterSeconds) =>

@@ -3,6 +3,8 @@ using Microsoft.AspNetCore.Http;
 using PaySessions.Api.Http;
 using PaySessions.Api.Merchants;
 using PaySessions.Grains.Sessions;
+using GetPaymentMethodsAnswer = Microsoft.AspNetCore.Http.HttpResults.Results<Microsoft.AspNetCore.Http.HttpResults.Ok<PaySessions.Api.Sessions.PaymentMethodsView>, Microsoft.AspNetCore.Http.HttpResults.NotFound<PaySessions.Api.Http.ApiErrors.ErrorBody>>;
+using GetSessionPaymentsAnswer = Microsoft.AspNetCore.Http.HttpResults.Results<Microsoft.AspNetCore.Http.HttpResults.Ok<System.Collections.Generic.IReadOnlyList<PaySessions.Api.Sessions.SessionPaymentMethodView>>, Microsoft.AspNetCore.Http.HttpResults.NotFound<PaySessions.Api.Http.ApiErrors.ErrorBody>>;
 
 namespace PaySessions.Api.Sessions;
 
@@ -13,37 +15,44 @@ namespace PaySessions.Api.Sessions;
 /// </summary>
 public static class GetPaymentMethodsEndpoint
 {
-    public static Task<IResult> Handle(string id, HttpContext http, IMediator mediator) =>
-        mediator.Send(new GetPaymentMethods(Merchant.From(http.User), id, PaymentMethodsForm.SessionObject), http.RequestAborted);
+    public static Task<GetPaymentMethodsAnswer> Handle(string id, HttpContext http, IMediator mediator) =>
+        mediator.Send(new GetPaymentMethods(Merchant.From(http.User), id), http.RequestAborted);
 
-    public static Task<IResult> HandlePayviox(string id, HttpContext http, IMediator mediator) =>
-        mediator.Send(new GetPaymentMethods(Merchant.From(http.User), id, PaymentMethodsForm.PayvioxArray), http.RequestAborted);
+    public static Task<GetSessionPaymentsAnswer> HandlePayviox(string id, HttpContext http, IMediator mediator) =>
+        mediator.Send(new GetSessionPayments(Merchant.From(http.User), id), http.RequestAborted);
 }
 
-public enum PaymentMethodsForm
-{
-    /// <summary><c>{"session_id","payment_methods":[{"id","name","provider","type"}]}</c>.</summary>
-    SessionObject,
-
-    /// <summary><c>[{"id","name","type"}]</c>, as Payviox documents <c>/session/{id}/payments</c>.</summary>
-    PayvioxArray,
-}
-
-public sealed record GetPaymentMethods(Merchant Merchant, string SessionId, PaymentMethodsForm Form) : IOwnedSessionRequest, IRetrySafeRequest
+/// <summary><c>{"session_id","payment_methods":[{"id","name","provider","type"}]}</c>.</summary>
+public sealed record GetPaymentMethods(Merchant Merchant, string SessionId) : IOwnedSessionRequest<GetPaymentMethodsAnswer>, IRetrySafeRequest
 {
     public bool PublicKeyAllowed => true;
+
+    public static GetPaymentMethodsAnswer SessionNotFound() => ApiErrors.SessionNotFound();
 }
 
-public sealed class GetPaymentMethodsHandler(IGrainFactory grains) : IRequestHandler<GetPaymentMethods, IResult>
+/// <summary><c>[{"id","name","type"}]</c>, as Payviox documents <c>/session/{id}/payments</c>.</summary>
+public sealed record GetSessionPayments(Merchant Merchant, string SessionId) : IOwnedSessionRequest<GetSessionPaymentsAnswer>, IRetrySafeRequest
 {
-    public async Task<IResult> Handle(GetPaymentMethods request, CancellationToken cancellationToken)
+    public bool PublicKeyAllowed => true;
+
+    public static GetSessionPaymentsAnswer SessionNotFound() => ApiErrors.SessionNotFound();
+}
+
+public sealed class GetPaymentMethodsHandler(IGrainFactory grains)
+    : IRequestHandler<GetPaymentMethods, GetPaymentMethodsAnswer>, IRequestHandler<GetSessionPayments, GetSessionPaymentsAnswer>
+{
+    public async Task<GetPaymentMethodsAnswer> Handle(GetPaymentMethods request, CancellationToken cancellationToken)
     {
         var methods = await grains.Get<IPaymentSessionGrain>(request.SessionId).GetPaymentMethods();
-        return request.Form == PaymentMethodsForm.PayvioxArray
-            ? TypedResults.Ok<IReadOnlyList<SessionPaymentMethodView>>([.. methods.Select(m => new SessionPaymentMethodView(m.Id, m.Name, TypeOf(m)))])
-            : TypedResults.Ok(new PaymentMethodsView(
-                request.SessionId,
-                [.. methods.Select(m => new PaymentMethodView(m.Id, m.Name, m.Provider, TypeOf(m)))]));
+        return TypedResults.Ok(new PaymentMethodsView(
+            request.SessionId,
+            [.. methods.Select(m => new PaymentMethodView(m.Id, m.Name, m.Provider, TypeOf(m)))]));
+    }
+
+    public async Task<GetSessionPaymentsAnswer> Handle(GetSessionPayments request, CancellationToken cancellationToken)
+    {
+        var methods = await grains.Get<IPaymentSessionGrain>(request.SessionId).GetPaymentMethods();
+        return TypedResults.Ok<IReadOnlyList<SessionPaymentMethodView>>([.. methods.Select(m => new SessionPaymentMethodView(m.Id, m.Name, TypeOf(m)))]);
     }
 
     private static string TypeOf(AvailablePaymentMethod method) => method.Kind == PaymentMethodKind.Redirect ? "redirect" : "embedded";

@@ -3,23 +3,27 @@ using Microsoft.AspNetCore.Http;
 using PaySessions.Api.Http;
 using PaySessions.Api.Merchants;
 using PaySessions.Grains.Sessions;
+using GetSessionAnswer = Microsoft.AspNetCore.Http.HttpResults.Results<Microsoft.AspNetCore.Http.HttpResults.Ok<PaySessions.Api.Sessions.SessionView>, Microsoft.AspNetCore.Http.HttpResults.NotFound<PaySessions.Api.Http.ApiErrors.ErrorBody>>;
 
 namespace PaySessions.Api.Sessions;
 
 /// <summary><c>GET /session/{id}</c>: the session, for the secret key of the business that owns it.</summary>
 public static class GetSessionEndpoint
 {
-    public static Task<IResult> Handle(string id, HttpContext http, IMediator mediator) =>
+    public static Task<GetSessionAnswer> Handle(string id, HttpContext http, IMediator mediator) =>
         mediator.Send(new GetSession(Merchant.From(http.User), id), http.RequestAborted);
 }
 
-public sealed record GetSession(Merchant Merchant, string SessionId) : IOwnedSessionRequest, IRetrySafeRequest;
+public sealed record GetSession(Merchant Merchant, string SessionId) : IOwnedSessionRequest<GetSessionAnswer>, IRetrySafeRequest
+{
+    public static GetSessionAnswer SessionNotFound() => ApiErrors.SessionNotFound();
+}
 
 /// <summary>Shows the snapshot the ownership check already read: no second call to the grain.</summary>
-public sealed class GetSessionHandler(OwnedSessionAccess access) : IRequestHandler<GetSession, IResult>
+public sealed class GetSessionHandler(OwnedSessionAccess access) : IRequestHandler<GetSession, GetSessionAnswer>
 {
-    public Task<IResult> Handle(GetSession request, CancellationToken cancellationToken) =>
-        Task.FromResult<IResult>(access.Session is { } session ? TypedResults.Ok(SessionView.From(session)) : ApiErrors.SessionNotFound());
+    public Task<GetSessionAnswer> Handle(GetSession request, CancellationToken cancellationToken) =>
+        Task.FromResult<GetSessionAnswer>(access.Session is { } session ? TypedResults.Ok(SessionView.From(session)) : ApiErrors.SessionNotFound());
 }
 
 /// <summary>The session as the Payviox-style API shows it.</summary>

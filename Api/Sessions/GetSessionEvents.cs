@@ -4,21 +4,25 @@ using Microsoft.AspNetCore.Http;
 using PaySessions.Api.Http;
 using PaySessions.Api.Merchants;
 using PaySessions.Grains.Sessions;
+using GetSessionEventsAnswer = Microsoft.AspNetCore.Http.HttpResults.Results<Microsoft.AspNetCore.Http.HttpResults.Ok<PaySessions.Api.Sessions.EventLogView>, Microsoft.AspNetCore.Http.HttpResults.NotFound<PaySessions.Api.Http.ApiErrors.ErrorBody>>;
 
 namespace PaySessions.Api.Sessions;
 
 /// <summary><c>GET /session/{id}/events</c>: the session's event log, oldest first.</summary>
 public static class GetSessionEventsEndpoint
 {
-    public static Task<IResult> Handle(string id, HttpContext http, IMediator mediator) =>
+    public static Task<GetSessionEventsAnswer> Handle(string id, HttpContext http, IMediator mediator) =>
         mediator.Send(new GetSessionEvents(Merchant.From(http.User), id), http.RequestAborted);
 }
 
-public sealed record GetSessionEvents(Merchant Merchant, string SessionId) : IOwnedSessionRequest, IRetrySafeRequest;
-
-public sealed class GetSessionEventsHandler(IGrainFactory grains) : IRequestHandler<GetSessionEvents, IResult>
+public sealed record GetSessionEvents(Merchant Merchant, string SessionId) : IOwnedSessionRequest<GetSessionEventsAnswer>, IRetrySafeRequest
 {
-    public async Task<IResult> Handle(GetSessionEvents request, CancellationToken cancellationToken)
+    public static GetSessionEventsAnswer SessionNotFound() => ApiErrors.SessionNotFound();
+}
+
+public sealed class GetSessionEventsHandler(IGrainFactory grains) : IRequestHandler<GetSessionEvents, GetSessionEventsAnswer>
+{
+    public async Task<GetSessionEventsAnswer> Handle(GetSessionEvents request, CancellationToken cancellationToken)
     {
         var events = await grains.GetGrain<IPaymentSessionGrain>(request.SessionId).GetEvents();
         return TypedResults.Ok(new EventLogView(

@@ -6,6 +6,8 @@ using PaySessions.Api.Http;
 using PaySessions.Api.Merchants;
 using PaySessions.Api.Xendit;
 using PaySessions.Grains.Sessions;
+using GetSessionTimelineAnswer = Microsoft.AspNetCore.Http.HttpResults.Results<Microsoft.AspNetCore.Http.HttpResults.Ok<PaySessions.Api.Sessions.TimelineView>, Microsoft.AspNetCore.Http.HttpResults.NotFound<PaySessions.Api.Http.ApiErrors.ErrorBody>>;
+using GetXenditSessionTimelineAnswer = Microsoft.AspNetCore.Http.HttpResults.Results<Microsoft.AspNetCore.Http.HttpResults.Ok<PaySessions.Api.Sessions.TimelineView>, Microsoft.AspNetCore.Http.HttpResults.NotFound<PaySessions.Api.Xendit.XenditErrors.ErrorBody>>;
 
 namespace PaySessions.Api.Sessions;
 
@@ -17,24 +19,41 @@ namespace PaySessions.Api.Sessions;
 /// </summary>
 public static class GetSessionTimelineEndpoint
 {
-    public static Task<IResult> Handle(string id, HttpContext http, IMediator mediator) =>
-        mediator.Send(new GetSessionTimeline(Merchant.From(http.User), id, null), http.RequestAborted);
+    public static Task<GetSessionTimelineAnswer> Handle(string id, HttpContext http, IMediator mediator) =>
+        mediator.Send(new GetSessionTimeline(Merchant.From(http.User), id), http.RequestAborted);
 
-    public static Task<IResult> HandleXendit([FromRoute(Name = "payment_session_id")] string id, HttpContext http, IMediator mediator) =>
-        mediator.Send(new GetSessionTimeline(XenditCaller.Of(http), id, SessionDialect.Xendit), http.RequestAborted);
+    public static Task<GetXenditSessionTimelineAnswer> HandleXendit([FromRoute(Name = "payment_session_id")] string id, HttpContext http, IMediator mediator) =>
+        mediator.Send(new GetXenditSessionTimeline(XenditCaller.Of(http), id), http.RequestAborted);
 }
 
-public sealed record GetSessionTimeline(Merchant Merchant, string SessionId, SessionDialect? Route) : IOwnedSessionRequest, IRetrySafeRequest
+/// <summary>The timeline on the Payviox route (a session of either dialect), its 404 in that dialect's shape.</summary>
+public sealed record GetSessionTimeline(Merchant Merchant, string SessionId) : IOwnedSessionRequest<GetSessionTimelineAnswer>, IRetrySafeRequest
 {
-    public SessionDialect? Dialect => Route;
+    public static GetSessionTimelineAnswer SessionNotFound() => ApiErrors.SessionNotFound();
 }
 
-public sealed class GetSessionTimelineHandler(IGrainFactory grains) : IRequestHandler<GetSessionTimeline, IResult>
+/// <summary>The timeline on the Xendit route: Xendit-style sessions only, its 404 in that dialect's shape.</summary>
+public sealed record GetXenditSessionTimeline(Merchant Merchant, string SessionId) : IOwnedSessionRequest<GetXenditSessionTimelineAnswer>, IRetrySafeRequest
 {
-    public async Task<IResult> Handle(GetSessionTimeline request, CancellationToken cancellationToken)
+    public SessionDialect? Dialect => SessionDialect.Xendit;
+
+    public static GetXenditSessionTimelineAnswer SessionNotFound() => XenditErrors.SessionNotFound();
+}
+
+/// <summary>Both routes read the same timeline; only their refusals differ.</summary>
+public sealed class GetSessionTimelineHandler(IGrainFactory grains)
+    : IRequestHandler<GetSessionTimeline, GetSessionTimelineAnswer>, IRequestHandler<GetXenditSessionTimeline, GetXenditSessionTimelineAnswer>
+{
+    public async Task<GetSessionTimelineAnswer> Handle(GetSessionTimeline request, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await Read(request.SessionId));
+
+    public async Task<GetXenditSessionTimelineAnswer> Handle(GetXenditSessionTimeline request, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await Read(request.SessionId));
+
+    private async Task<TimelineView> Read(string sessionId)
     {
-        var entries = await grains.Get<ISessionTimelineGrain>(request.SessionId).Read();
-        return TypedResults.Ok(new TimelineView(request.SessionId, [.. entries.Select(TimelineEntryView.Of)]));
+        var entries = await grains.Get<ISessionTimelineGrain>(sessionId).Read();
+        return new TimelineView(sessionId, [.. entries.Select(TimelineEntryView.Of)]);
     }
 }
 

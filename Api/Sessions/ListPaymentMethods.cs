@@ -4,6 +4,7 @@ using PaySessions.Api.Http;
 using PaySessions.Api.Merchants;
 using PaySessions.Grains.Merchants;
 using PaySessions.Grains.Payments;
+using ListPaymentMethodsAnswer = Microsoft.AspNetCore.Http.HttpResults.Results<Microsoft.AspNetCore.Http.HttpResults.Ok<System.Collections.Generic.Dictionary<string, PaySessions.Api.Sessions.PaymentMethodCatalogView>>, PaySessions.Api.Http.Answer<PaySessions.Api.Http.Status.BadRequest, PaySessions.Api.OpenApi.AnyOf<PaySessions.Api.Http.ApiErrors.ErrorBody, PaySessions.Api.Http.ApiErrors.FieldErrors>>>;
 
 namespace PaySessions.Api.Sessions;
 
@@ -14,17 +15,17 @@ namespace PaySessions.Api.Sessions;
 /// </summary>
 public static class ListPaymentMethodsEndpoint
 {
-    public static Task<IResult> Handle(HttpContext http, IMediator mediator)
+    public static async Task<ListPaymentMethodsAnswer> Handle(HttpContext http, IMediator mediator)
     {
         var query = http.Request.Query;
         var parsed = PaymentMethodQuery.Parse(Joined(query["countries"]), Joined(query["currencies"]), Joined(query["is_company"]));
         if (!parsed.IsValid)
         {
-            return Task.FromResult(ApiErrors.Validation(parsed.Errors));
+            return ApiErrors.Validation(parsed.Errors);
         }
 
         var merchant = Merchant.From(http.User);
-        return mediator.Send(
+        return await mediator.Send(
             new ListPaymentMethods(merchant, new PaymentMethodFilter(parsed.Countries, parsed.Currencies, parsed.IsCompany, merchant.Livemode)),
             http.RequestAborted);
     }
@@ -39,11 +40,11 @@ public static class ListPaymentMethodsEndpoint
         };
 }
 
-public sealed record ListPaymentMethods(Merchant Merchant, PaymentMethodFilter Filter) : IRequest<IResult>, IRetrySafeRequest;
+public sealed record ListPaymentMethods(Merchant Merchant, PaymentMethodFilter Filter) : IRequest<ListPaymentMethodsAnswer>, IRetrySafeRequest;
 
-public sealed class ListPaymentMethodsHandler(IGrainFactory grains) : IRequestHandler<ListPaymentMethods, IResult>
+public sealed class ListPaymentMethodsHandler(IGrainFactory grains) : IRequestHandler<ListPaymentMethods, ListPaymentMethodsAnswer>
 {
-    public async Task<IResult> Handle(ListPaymentMethods request, CancellationToken cancellationToken)
+    public async Task<ListPaymentMethodsAnswer> Handle(ListPaymentMethods request, CancellationToken cancellationToken)
     {
         var methods = await grains.Get<IBusinessGrain>(request.Merchant.BusinessId).ListPaymentMethods(request.Filter);
         var view = new Dictionary<string, PaymentMethodCatalogView>(StringComparer.Ordinal);

@@ -1,10 +1,11 @@
 using MediatR;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.HttpResults;
 using PaySessions.Api.Core;
 using PaySessions.Api.Http;
 using PaySessions.Api.Merchants;
+using PaySessions.Api.OpenApi;
 using PaySessions.Grains.Sessions;
+using ListSessionsAnswer = Microsoft.AspNetCore.Http.HttpResults.Results<Microsoft.AspNetCore.Http.HttpResults.Ok<PaySessions.Api.Core.SessionList<PaySessions.Api.Sessions.SessionView>>, PaySessions.Api.Http.Answer<PaySessions.Api.Http.Status.BadRequest, PaySessions.Api.OpenApi.AnyOf<PaySessions.Api.Http.ApiErrors.ErrorBody, PaySessions.Api.Http.ApiErrors.FieldErrors>>>;
 
 namespace PaySessions.Api.Sessions;
 
@@ -27,7 +28,7 @@ public static class ListSessionsEndpoint
         MaxOrderLength: PayvioxSessionRules.MaxTextLength,
         MaxCustomerLength: PayvioxSessionRules.MaxTextLength);
 
-    public static async Task<Results<Ok<SessionList<SessionView>>, JsonHttpResult<Dictionary<string, List<string>>>>> Handle(HttpContext http, IMediator mediator)
+    public static async Task<ListSessionsAnswer> Handle(HttpContext http, IMediator mediator)
     {
         var merchant = Merchant.From(http.User);
         var (query, errors) = SessionListRequest.Read(http.Request.Query, new SessionListScope(merchant.BusinessId, merchant.Livemode, SessionDialect.Payviox), Dialect);
@@ -37,7 +38,7 @@ public static class ListSessionsEndpoint
     }
 
     /// <summary>Laravel's words: the attribute is the parameter with spaces for underscores.</summary>
-    public static JsonHttpResult<Dictionary<string, List<string>>> Invalid(IEnumerable<ListError> errors)
+    public static Answer<Status.BadRequest, AnyOf<ApiErrors.ErrorBody, ApiErrors.FieldErrors>> Invalid(IEnumerable<ListError> errors)
     {
         var body = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         foreach (var error in errors)
@@ -57,17 +58,17 @@ public static class ListSessionsEndpoint
             (body.TryGetValue(error.Parameter, out var list) ? list : body[error.Parameter] = []).Add(message);
         }
 
-        return TypedResults.Json(body, statusCode: StatusCodes.Status400BadRequest);
+        return ApiErrors.Validation(body);
     }
 }
 
-public sealed record ListSessions(SessionListQuery Query) : IRequest<Results<Ok<SessionList<SessionView>>, JsonHttpResult<Dictionary<string, List<string>>>>>, IRetrySafeRequest;
+public sealed record ListSessions(SessionListQuery Query) : IRequest<ListSessionsAnswer>, IRetrySafeRequest;
 
 /// <summary>Renders each session of the page with the single GET's <see cref="SessionView.From"/>.</summary>
 public sealed class ListSessionsHandler(IGrainFactory grains)
-    : IRequestHandler<ListSessions, Results<Ok<SessionList<SessionView>>, JsonHttpResult<Dictionary<string, List<string>>>>>
+    : IRequestHandler<ListSessions, ListSessionsAnswer>
 {
-    public async Task<Results<Ok<SessionList<SessionView>>, JsonHttpResult<Dictionary<string, List<string>>>>> Handle(ListSessions request, CancellationToken cancellationToken)
+    public async Task<ListSessionsAnswer> Handle(ListSessions request, CancellationToken cancellationToken)
     {
         var page = await grains.ListSessions(request.Query);
         if (!page.CursorFound)

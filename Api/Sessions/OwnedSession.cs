@@ -1,5 +1,4 @@
 using MediatR;
-using Microsoft.AspNetCore.Http;
 using PaySessions.Api.Http;
 using PaySessions.Api.Merchants;
 using PaySessions.Grains.Sessions;
@@ -7,7 +6,8 @@ using PaySessions.Grains.Sessions;
 namespace PaySessions.Api.Sessions;
 
 /// <summary>A request about one session, allowed only to the business that owns it.</summary>
-public interface IOwnedSessionRequest : IRequest<IResult>
+/// <remarks>Implement it through <see cref="IOwnedSessionRequest{TResponse}"/>, which says how the refusal is answered.</remarks>
+public interface IOwnedSessionRequest
 {
     Merchant Merchant { get; }
 
@@ -21,18 +21,30 @@ public interface IOwnedSessionRequest : IRequest<IResult>
 }
 
 /// <summary>
+/// An owned-session request whose answer is the typed <typeparamref name="TResponse"/> (a
+/// <c>Results&lt;…&gt;</c> with every status of the route): it names the "not found" the owner
+/// check answers in place of the handler, in the route's dialect, so that the refusal is one of
+/// the answers the route's type (and so the API description) lists.
+/// </summary>
+public interface IOwnedSessionRequest<TResponse> : IOwnedSessionRequest, IRequest<TResponse>
+{
+    /// <summary>The route's 404 for a session that is not the caller's (unknown, another's, the other mode's or dialect's).</summary>
+    static abstract TResponse SessionNotFound();
+}
+
+/// <summary>
 /// Answers 404 before the handler runs unless the caller owns the session: its own business's,
 /// with the right kind of key. A public key where a secret one is needed, another business, an
 /// unknown or a malformed id all get the same "not found", so ids cannot be probed.
 /// </summary>
-public sealed class OwnedSessionBehavior<TRequest>(IGrainFactory grains, OwnedSessionAccess access) : IPipelineBehavior<TRequest, IResult>
-    where TRequest : IOwnedSessionRequest
+public sealed class OwnedSessionBehavior<TRequest, TResponse>(IGrainFactory grains, OwnedSessionAccess access) : IPipelineBehavior<TRequest, TResponse>
+    where TRequest : IOwnedSessionRequest<TResponse>
 {
-    public async Task<IResult> Handle(TRequest request, CancellationToken cancellationToken, RequestHandlerDelegate<IResult> next)
+    public async Task<TResponse> Handle(TRequest request, CancellationToken cancellationToken, RequestHandlerDelegate<TResponse> next)
     {
         if ((!request.Merchant.HasSecretKey && !request.PublicKeyAllowed) || !SessionIds.IsWellFormed(request.SessionId))
         {
-            return ApiErrors.SessionNotFound();
+            return TRequest.SessionNotFound();
         }
 
         var session = await grains.Get<IPaymentSessionGrain>(request.SessionId).GetSnapshot();
@@ -41,7 +53,7 @@ public sealed class OwnedSessionBehavior<TRequest>(IGrainFactory grains, OwnedSe
         if (session is null || session.BusinessId != request.Merchant.BusinessId || session.Livemode != request.Merchant.Livemode
             || (request.Dialect is { } dialect && session.Dialect != dialect))
         {
-            return ApiErrors.SessionNotFound();
+            return TRequest.SessionNotFound();
         }
 
         access.Session = session;

@@ -1,9 +1,12 @@
 using System.Text.Json;
 using MediatR;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 using PaySessions.Api.Http;
 using PaySessions.Api.Merchants;
+using PaySessions.Api.OpenApi;
 using PaySessions.Grains.Sessions;
+using PaySessionAnswer = Microsoft.AspNetCore.Http.HttpResults.Results<PaySessions.Api.Http.Answer<PaySessions.Api.Http.Status.Ok, PaySessions.Api.OpenApi.AnyOf<PaySessions.Api.Sessions.PaymentAnswers.RedirectBody, PaySessions.Api.Sessions.PaymentAnswers.PaymentErrorBody>>, PaySessions.Api.Http.Answer<PaySessions.Api.Http.Status.BadRequest, PaySessions.Api.OpenApi.AnyOf<PaySessions.Api.Http.ApiErrors.ErrorBody, PaySessions.Api.Http.ApiErrors.FieldErrors>>, PaySessions.Api.Http.Answer<PaySessions.Api.Http.Status.Forbidden, PaySessions.Api.Http.ApiErrors.ErrorBody>, Microsoft.AspNetCore.Http.HttpResults.NotFound<PaySessions.Api.Http.ApiErrors.ErrorBody>, Microsoft.AspNetCore.Http.HttpResults.Conflict<PaySessions.Api.Http.ApiErrors.ErrorBody>>;
 
 namespace PaySessions.Api.Sessions;
 
@@ -16,7 +19,7 @@ namespace PaySessions.Api.Sessions;
 /// </summary>
 public static class PaySessionEndpoint
 {
-    public static Task<IResult> Handle(string id, HttpContext http, IMediator mediator)
+    public static Task<PaySessionAnswer> Handle(string id, HttpContext http, IMediator mediator)
     {
         var address = http.Connection.RemoteIpAddress is { } remote ? ClientAddress.Normalize(remote) : null;
         return mediator.Send(
@@ -24,14 +27,17 @@ public static class PaySessionEndpoint
     }
 }
 
-public sealed record PaySession(Merchant Merchant, string SessionId, JsonElement Body, string? RequestAddress, string? UserAgent = null) : IOwnedSessionRequest
+public sealed record PaySession(Merchant Merchant, string SessionId, JsonElement Body, string? RequestAddress, string? UserAgent = null)
+    : IOwnedSessionRequest<PaySessionAnswer>
 {
     public bool PublicKeyAllowed => true;
+
+    public static PaySessionAnswer SessionNotFound() => ApiErrors.SessionNotFound();
 }
 
-public sealed class PaySessionHandler(IGrainFactory grains) : IRequestHandler<PaySession, IResult>
+public sealed class PaySessionHandler(IGrainFactory grains) : IRequestHandler<PaySession, PaySessionAnswer>
 {
-    public async Task<IResult> Handle(PaySession request, CancellationToken cancellationToken)
+    public async Task<PaySessionAnswer> Handle(PaySession request, CancellationToken cancellationToken)
     {
         var (methodId, payerIp, errors) = PayvioxSessionRules.CheckPay(request.Body, request.Merchant, request.RequestAddress);
         if (methodId is null)
@@ -41,23 +47,28 @@ public sealed class PaySessionHandler(IGrainFactory grains) : IRequestHandler<Pa
 
         var userAgent = request.Merchant.HasSecretKey ? null : request.UserAgent;
         var result = await grains.InitiatePayment(request.SessionId, new InitiatePayment(methodId, payerIp, userAgent));
-        return PaymentAnswers.For(request.SessionId, result, StatusCodes.Status200OK);
+        return PaymentAnswers.For<Status.Ok>(request.SessionId, result);
     }
 }
 
-/// <summary>How a payment initiation is answered, on pay and on create with a direct redirect.</summary>
+/// <summary>How a payment initiation is answered, on pay (200) and on create with a direct redirect (201).</summary>
 public static class PaymentAnswers
 {
-    public static IResult For(string sessionId, InitiatePaymentResult result, int successStatus) => result.Outcome switch
+    public static Results<
+        Answer<TSuccess, AnyOf<RedirectBody, PaymentErrorBody>>,
+        Answer<Status.BadRequest, AnyOf<ApiErrors.ErrorBody, ApiErrors.FieldErrors>>,
+        Answer<Status.Forbidden, ApiErrors.ErrorBody>,
+        NotFound<ApiErrors.ErrorBody>,
+        Conflict<ApiErrors.ErrorBody>> For<TSuccess>(string sessionId, InitiatePaymentResult result)
+        where TSuccess : IHttpStatus => result.Outcome switch
     {
-        InitiatePaymentOutcome.Initiated => TypedResults.Json(new RedirectBody(sessionId, result.RedirectUrl), statusCode: successStatus),
-        InitiatePaymentOutcome.ProviderError => TypedResults.Json(
-            new PaymentErrorBody(sessionId, new PaymentError(false, result.Message ?? "Payment creation failed", result.ErrorType ?? "provider_error")),
-            statusCode: successStatus),
-        InitiatePaymentOutcome.MethodNotAvailable => ApiErrors.Error(StatusCodes.Status400BadRequest, "Payment method not found"),
-        InitiatePaymentOutcome.IpMismatch => ApiErrors.Error(StatusCodes.Status403Forbidden, "IP mismatch"),
-        InitiatePaymentOutcome.Closed => ApiErrors.Error(StatusCodes.Status409Conflict, result.Message ?? "Session has ended"),
-        InitiatePaymentOutcome.InProgress => ApiErrors.Error(StatusCodes.Status409Conflict, "Payment initiation in progress"),
+        InitiatePaymentOutcome.Initiated => Answer.OneOf<TSuccess, AnyOf<RedirectBody, PaymentErrorBody>, RedirectBody>(new RedirectBody(sessionId, result.RedirectUrl)),
+        InitiatePaymentOutcome.ProviderError => Answer.OneOf<TSuccess, AnyOf<RedirectBody, PaymentErrorBody>, PaymentErrorBody>(
+            new PaymentErrorBody(sessionId, new PaymentError(false, result.Message ?? "Payment creation failed", result.ErrorType ?? "provider_error"))),
+        InitiatePaymentOutcome.MethodNotAvailable => ApiErrors.BadRequest("Payment method not found"),
+        InitiatePaymentOutcome.IpMismatch => ApiErrors.Forbidden("IP mismatch"),
+        InitiatePaymentOutcome.Closed => ApiErrors.Conflict(result.Message ?? "Session has ended"),
+        InitiatePaymentOutcome.InProgress => ApiErrors.Conflict("Payment initiation in progress"),
         _ => ApiErrors.SessionNotFound(),
     };
 

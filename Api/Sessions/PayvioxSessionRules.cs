@@ -1,7 +1,7 @@
 using System.Text.Json;
-using Microsoft.AspNetCore.Http;
 using PaySessions.Api.Http;
 using PaySessions.Api.Merchants;
+using PaySessions.Api.OpenApi;
 using PaySessions.Grains.Sessions;
 
 namespace PaySessions.Api.Sessions;
@@ -73,12 +73,13 @@ public static class PayvioxSessionRules
     /// dialect's fields already rule out (an empty customer, an amount under 100, no expiry of
     /// its own) keep the grain's sentence as <c>{"error":"…"}</c>.
     /// </summary>
-    public static IResult Render(SessionRuleViolation violation) => (violation.Field, violation.Rule) switch
-    {
-        (SessionField.Currency, SessionRule.UnknownCurrency) => ApiErrors.Validation("currency", "The selected currency is invalid."),
-        (SessionField.Amount, SessionRule.ItemsTotalMismatch) => ApiErrors.Validation("amount", "The amount must equal the sum of the items (price × quantity)."),
-        _ => ApiErrors.Error(StatusCodes.Status400BadRequest, violation.Message),
-    };
+    public static Answer<Status.BadRequest, AnyOf<ApiErrors.ErrorBody, ApiErrors.FieldErrors>> Render(SessionRuleViolation violation) =>
+        (violation.Field, violation.Rule) switch
+        {
+            (SessionField.Currency, SessionRule.UnknownCurrency) => ApiErrors.Validation("currency", "The selected currency is invalid."),
+            (SessionField.Amount, SessionRule.ItemsTotalMismatch) => ApiErrors.Validation("amount", "The amount must equal the sum of the items (price × quantity)."),
+            _ => ApiErrors.BadRequest(violation.Message),
+        };
 
     /// <summary>The body of <c>POST /session/{id}/pay</c>: the method, and the payer's address.</summary>
     public static (string? PaymentMethodId, string? PayerIp, Dictionary<string, List<string>> Errors) CheckPay(

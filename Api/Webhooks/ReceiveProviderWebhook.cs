@@ -1,8 +1,10 @@
 using MediatR;
 using Microsoft.Extensions.Configuration;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 using PaySessions.Api.Http;
 using PaySessions.Grains.Payments;
+using ReceiveProviderWebhookAnswer = Microsoft.AspNetCore.Http.HttpResults.Results<Microsoft.AspNetCore.Http.HttpResults.Ok<PaySessions.Api.Webhooks.ReceiveProviderWebhookHandler.ReceivedBody>, Microsoft.AspNetCore.Http.HttpResults.BadRequest<PaySessions.Api.Http.ApiErrors.ErrorBody>, PaySessions.Api.Http.Answer<PaySessions.Api.Http.Status.Unauthorized, PaySessions.Api.Http.ApiErrors.ErrorBody>, Microsoft.AspNetCore.Http.HttpResults.NotFound<PaySessions.Api.Http.ApiErrors.ErrorBody>, PaySessions.Api.Http.Answer<PaySessions.Api.Http.Status.PayloadTooLarge, PaySessions.Api.Http.ApiErrors.ErrorBody>>;
 
 namespace PaySessions.Api.Webhooks;
 
@@ -15,11 +17,14 @@ public static class ReceiveProviderWebhookEndpoint
 {
     public const string SignatureHeader = "Webhook-Signature";
 
-    public static async Task<IResult> Handle(string provider, HttpContext http, IMediator mediator)
+    public const string MalformedMessage = "Malformed webhook";
+
+    public static async Task<ReceiveProviderWebhookAnswer> Handle(string provider, HttpContext http, IMediator mediator)
     {
         if (await RequestBody.ReadAsync(http) is not { } body)
         {
-            return RequestBody.TooLarge();
+            // The provider callback's shape is the service's default one (no dialect).
+            return new Answer<Status.PayloadTooLarge, ApiErrors.ErrorBody>(new ApiErrors.ErrorBody(PayvioxErrorShape.BodyTooLargeMessage));
         }
 
         // The provider's reader is strict about shape, not about encoding: bytes that are not
@@ -28,7 +33,7 @@ public static class ReceiveProviderWebhookEndpoint
         {
             if (document is null)
             {
-                return ApiErrors.Error(StatusCodes.Status400BadRequest, "Malformed webhook");
+                return TypedResults.BadRequest(new ApiErrors.ErrorBody(MalformedMessage));
             }
         }
 
@@ -37,28 +42,34 @@ public static class ReceiveProviderWebhookEndpoint
     }
 }
 
-public sealed record ReceiveProviderWebhook(string Provider, string? Signature, byte[] Body) : IRequest<IResult>;
+public sealed record ReceiveProviderWebhook(string Provider, string? Signature, byte[] Body) : IRequest<ReceiveProviderWebhookAnswer>;
 
-public sealed class ReceiveProviderWebhookHandler(IGrainFactory grains, IConfiguration configuration) : IRequestHandler<ReceiveProviderWebhook, IResult>
+public sealed class ReceiveProviderWebhookHandler(IGrainFactory grains, IConfiguration configuration)
+    : IRequestHandler<ReceiveProviderWebhook, ReceiveProviderWebhookAnswer>
 {
-    public async Task<IResult> Handle(ReceiveProviderWebhook request, CancellationToken cancellationToken)
+    public async Task<ReceiveProviderWebhookAnswer> Handle(ReceiveProviderWebhook request, CancellationToken cancellationToken)
     {
         // Only configured providers reach a grain: a stranger's made-up names activate nothing.
         if (!configuration.GetSection("PaySessions:Providers").GetChildren().Any(p => p.Key == request.Provider))
         {
-            return ApiErrors.Error(StatusCodes.Status404NotFound, "Unknown provider");
+            return NotFound("Unknown provider");
         }
 
         var outcome = await grains.GetGrain<IProviderWebhookGrain>(request.Provider).Receive(request.Signature, request.Body);
         return outcome switch
         {
             ProviderWebhookOutcome.Accepted => TypedResults.Ok(new ReceivedBody(true)),
-            ProviderWebhookOutcome.BadSignature => ApiErrors.Error(StatusCodes.Status401Unauthorized, "Invalid signature"),
-            ProviderWebhookOutcome.Malformed => ApiErrors.Error(StatusCodes.Status400BadRequest, "Malformed webhook"),
-            ProviderWebhookOutcome.UnknownReference => ApiErrors.Error(StatusCodes.Status404NotFound, "Unknown payment reference"),
-            _ => ApiErrors.Error(StatusCodes.Status404NotFound, "Unknown provider"),
+            ProviderWebhookOutcome.BadSignature => Unauthorized("Invalid signature"),
+            ProviderWebhookOutcome.Malformed => TypedResults.BadRequest(new ApiErrors.ErrorBody(ReceiveProviderWebhookEndpoint.MalformedMessage)),
+            ProviderWebhookOutcome.UnknownReference => NotFound("Unknown payment reference"),
+            _ => NotFound("Unknown provider"),
         };
     }
+
+    private static NotFound<ApiErrors.ErrorBody> NotFound(string message) => TypedResults.NotFound(new ApiErrors.ErrorBody(message));
+
+    private static Answer<Status.Unauthorized, ApiErrors.ErrorBody> Unauthorized(string message) =>
+        new(new ApiErrors.ErrorBody(message));
 
     public sealed record ReceivedBody(bool Received);
 }

@@ -11,6 +11,7 @@ using PaySessions.Api.Http;
 using PaySessions.Api.Merchants;
 using PaySessions.Grains.Merchants;
 using PaySessions.Grains.Webhooks;
+using RedeliverWebhooksAnswer = Microsoft.AspNetCore.Http.HttpResults.Results<Microsoft.AspNetCore.Http.HttpResults.Ok<PaySessions.Api.Webhooks.BulkRedeliveryView>, PaySessions.Api.Http.Answer<PaySessions.Api.Http.Status.BadRequest, PaySessions.Api.OpenApi.AnyOf<PaySessions.Api.Http.ApiErrors.ErrorBody, PaySessions.Api.Http.ApiErrors.FieldErrors>>>;
 
 namespace PaySessions.Api.Webhooks;
 
@@ -84,27 +85,26 @@ public sealed class RedeliverWebhookHandler(IGrainFactory grains)
 /// </summary>
 public static class RedeliverWebhooksEndpoint
 {
-    public static Task<Results<Ok<BulkRedeliveryView>, JsonHttpResult<Dictionary<string, List<string>>>>> Handle(HttpContext http, IMediator mediator) =>
+    public static Task<RedeliverWebhooksAnswer> Handle(HttpContext http, IMediator mediator) =>
         mediator.Send(
             new RedeliverWebhooks(Merchant.From(http.User), WebhookDeliveryRoutes.RequestedBy(http.User), JsonRequestBody.Get(http)),
             http.RequestAborted);
 }
 
 public sealed record RedeliverWebhooks(Merchant Merchant, string RequestedBy, JsonElement Body)
-    : IRequest<Results<Ok<BulkRedeliveryView>, JsonHttpResult<Dictionary<string, List<string>>>>>;
+    : IRequest<RedeliverWebhooksAnswer>;
 
 public sealed class RedeliverWebhooksHandler(IGrainFactory grains)
-    : IRequestHandler<RedeliverWebhooks, Results<Ok<BulkRedeliveryView>, JsonHttpResult<Dictionary<string, List<string>>>>>
+    : IRequestHandler<RedeliverWebhooks, RedeliverWebhooksAnswer>
 {
-    public async Task<Results<Ok<BulkRedeliveryView>, JsonHttpResult<Dictionary<string, List<string>>>>> Handle(
+    public async Task<RedeliverWebhooksAnswer> Handle(
         RedeliverWebhooks request, CancellationToken cancellationToken)
     {
         var (filter, errors) = RedeliveryFilterBody.Read(request.Body, RedeliveryFilter.MaxLimit);
         if (filter is null)
         {
-            // As JSON with its status rather than BadRequest<T>: the route's 400 is documented once,
-            // in the shape's own form (field errors or the Idempotency-Key's {"error"}).
-            return TypedResults.Json(errors, statusCode: StatusCodes.Status400BadRequest);
+            // Typed as the shape's 400 (field errors or {"error"}), which the Idempotency-Key filter answers too.
+            return ApiErrors.Validation(errors);
         }
 
         var done = await grains.Get<IWebhookRedeliveryGrain>(request.Merchant.BusinessId)

@@ -9,18 +9,19 @@ using PaySessions.Grains.Customers;
 using PaySessions.Grains.Merchants;
 using PaySessions.Grains.Sessions;
 using PaySessions.Grains.Sessions.Xendit;
+using CreateXenditSessionAnswer = Microsoft.AspNetCore.Http.HttpResults.Results<Microsoft.AspNetCore.Http.HttpResults.Created<PaySessions.Grains.Sessions.Xendit.XenditSessionObject>, Microsoft.AspNetCore.Http.HttpResults.BadRequest<PaySessions.Api.Xendit.XenditErrors.ErrorBody>, Microsoft.AspNetCore.Http.HttpResults.NotFound<PaySessions.Api.Xendit.XenditErrors.ErrorBody>, Microsoft.AspNetCore.Http.HttpResults.Conflict<PaySessions.Api.Xendit.XenditErrors.ErrorBody>, PaySessions.Api.Http.Answer<PaySessions.Api.Http.Status.TooManyRequests, PaySessions.Api.Xendit.XenditErrors.ErrorBody>, PaySessions.Api.Http.Answer<PaySessions.Api.Http.Status.InternalServerError, PaySessions.Api.Xendit.XenditErrors.ErrorBody>>;
 
 namespace PaySessions.Api.Xendit;
 
 /// <summary><c>POST /sessions</c>: the Xendit-style create, for the acting business (the key's, or its sub-account by <c>for-user-id</c>).</summary>
 public static class CreateXenditSessionEndpoint
 {
-    public static Task<IResult> Handle(HttpContext http, IMediator mediator) =>
+    public static Task<CreateXenditSessionAnswer> Handle(HttpContext http, IMediator mediator) =>
         mediator.Send(new CreateXenditSession(XenditCaller.Of(http), JsonRequestBody.Get(http)), http.RequestAborted);
 }
 
 /// <summary>The parsed body and the business the request acts as.</summary>
-public sealed record CreateXenditSession(Merchant Merchant, JsonElement Body) : IRequest<IResult>;
+public sealed record CreateXenditSession(Merchant Merchant, JsonElement Body) : IRequest<CreateXenditSessionAnswer>;
 
 /// <summary>
 /// The Xendit dialect of the one create path. A body with several problems answers the first, in
@@ -45,7 +46,7 @@ public sealed class CreateXenditSessionHandler(
     IGrainFactory grains,
     IOptions<XenditOptions> options,
     TimeProvider clock,
-    PaymentLinks links) : IRequestHandler<CreateXenditSession, IResult>
+    PaymentLinks links) : IRequestHandler<CreateXenditSession, CreateXenditSessionAnswer>
 {
     public const string TooManyRequests = "Too many session requests";
     public const string CustomerNotFound = "The customer ID provided in the request does not exist";
@@ -53,7 +54,7 @@ public sealed class CreateXenditSessionHandler(
     public const string ReferenceTaken = "reference_id: The reference_id entered has been used before. Please enter a unique reference_id";
     public const string CustomerReferenceTaken = "customer: The reference_id entered has been used before. Please enter a unique reference_id";
 
-    public async Task<IResult> Handle(CreateXenditSession request, CancellationToken cancellationToken)
+    public async Task<CreateXenditSessionAnswer> Handle(CreateXenditSession request, CancellationToken cancellationToken)
     {
         var check = XenditSessionRules.Check(request.Body, clock.GetUtcNow(), options.Value.Limits);
         if (check.Create is not { } facts)
@@ -74,7 +75,7 @@ public sealed class CreateXenditSessionHandler(
             var found = await TransientFailures.RetryAsync(() => grains.FindCustomer(businessId, merchant.Livemode, id), cancellationToken);
             if (found is null)
             {
-                return XenditErrors.Error(StatusCodes.Status404NotFound, XenditErrors.DataNotFound, CustomerNotFound);
+                return XenditErrors.NotFound(XenditErrors.DataNotFound, CustomerNotFound);
             }
 
             customerKey = found.Details.ReferenceId;
@@ -93,8 +94,7 @@ public sealed class CreateXenditSessionHandler(
                 cancellationToken);
             if (channels.Unavailable.Count > 0)
             {
-                return XenditErrors.Error(
-                    StatusCodes.Status400BadRequest,
+                return XenditErrors.BadRequest(
                     InvalidPaymentChannel,
                     $"Channel(s) {string.Join(", ", channels.Unavailable)} are not available. Please ensure that you have activated the necessary channels");
             }
@@ -111,11 +111,11 @@ public sealed class CreateXenditSessionHandler(
         {
             CreateOutcome.Created created => TypedResults.Created($"{XenditSessionRoutes.Prefix}/{created.Session.SessionId}", XenditSessionObject.From(created.Session, links)),
             CreateOutcome.Rejected rejected => XenditSessionRules.Render(rejected.Violation).ToResult(),
-            CreateOutcome.RateLimited limited => ErrorShapes.RateLimited(limited.Scope, TooManyRequests, limited.RetryAfterSeconds),
+            CreateOutcome.RateLimited limited => XenditErrors.RateLimit(TooManyRequests, limited.RetryAfterSeconds),
             // Not reached while reference_id is not unique for this dialect; worded in case it becomes so.
-            CreateOutcome.DuplicateReference => XenditErrors.Error(StatusCodes.Status409Conflict, XenditErrors.DuplicateError, ReferenceTaken),
-            CreateOutcome.CustomerConflict => XenditErrors.Error(StatusCodes.Status409Conflict, XenditErrors.DuplicateError, CustomerReferenceTaken),
-            CreateOutcome.SessionIdTaken => XenditErrors.Error(StatusCodes.Status500InternalServerError, XenditErrors.ServerError, XenditErrors.ServerErrorMessage),
+            CreateOutcome.DuplicateReference => XenditErrors.Conflict(XenditErrors.DuplicateError, ReferenceTaken),
+            CreateOutcome.CustomerConflict => XenditErrors.Conflict(XenditErrors.DuplicateError, CustomerReferenceTaken),
+            CreateOutcome.SessionIdTaken => XenditErrors.ServerFault(),
             _ => throw new InvalidOperationException($"No answer for {outcome.GetType().Name}."),
         };
     }

@@ -6,6 +6,7 @@ using PaySessions.Api.Http;
 using PaySessions.Api.Merchants;
 using PaySessions.Grains.Sessions;
 using PaySessions.Grains.Sessions.Xendit;
+using ListXenditSessionsAnswer = Microsoft.AspNetCore.Http.HttpResults.Results<Microsoft.AspNetCore.Http.HttpResults.Ok<PaySessions.Api.Core.SessionList<PaySessions.Grains.Sessions.Xendit.XenditSessionObject>>, Microsoft.AspNetCore.Http.HttpResults.BadRequest<PaySessions.Api.Xendit.XenditErrors.ErrorBody>>;
 
 namespace PaySessions.Api.Xendit;
 
@@ -36,7 +37,7 @@ public static class ListXenditSessionsEndpoint
         MaxOrderLength: XenditSessionRules.MaxReferenceIdLength,
         MaxCustomerLength: 64);
 
-    public static async Task<Results<Ok<SessionList<XenditSessionObject>>, JsonHttpResult<XenditErrors.ErrorBody>>> Handle(HttpContext http, IMediator mediator)
+    public static async Task<ListXenditSessionsAnswer> Handle(HttpContext http, IMediator mediator)
     {
         var acting = XenditCaller.Of(http);
         var (query, errors) = SessionListRequest.Read(http.Request.Query, new SessionListScope(acting.BusinessId, acting.Livemode, SessionDialect.Xendit), Dialect);
@@ -46,7 +47,7 @@ public static class ListXenditSessionsEndpoint
     }
 
     /// <summary>API_VALIDATION_ERROR with every problem; <c>message</c> words the first, as the seed's example does.</summary>
-    public static JsonHttpResult<XenditErrors.ErrorBody> Invalid(IReadOnlyList<ListError> errors)
+    public static BadRequest<XenditErrors.ErrorBody> Invalid(IReadOnlyList<ListError> errors)
     {
         var fields = errors.Select(error => new XenditErrors.FieldError(
             error.Problem switch
@@ -65,20 +66,18 @@ public static class ListXenditSessionsEndpoint
             },
             "/query/" + error.Parameter)).ToList();
         var first = fields[0];
-        return TypedResults.Json(
-            new XenditErrors.ErrorBody(XenditErrors.ApiValidationError, $"request{first.Path} {first.Message}", fields),
-            statusCode: StatusCodes.Status400BadRequest);
+        return TypedResults.BadRequest(new XenditErrors.ErrorBody(XenditErrors.ApiValidationError, $"request{first.Path} {first.Message}", fields));
     }
 }
 
 public sealed record ListXenditSessions(SessionListQuery Query)
-    : IRequest<Results<Ok<SessionList<XenditSessionObject>>, JsonHttpResult<XenditErrors.ErrorBody>>>, IRetrySafeRequest;
+    : IRequest<ListXenditSessionsAnswer>, IRetrySafeRequest;
 
 /// <summary>Renders each session of the page with the single GET's <see cref="XenditSessionObject.From"/>.</summary>
 public sealed class ListXenditSessionsHandler(IGrainFactory grains, PaymentLinks links)
-    : IRequestHandler<ListXenditSessions, Results<Ok<SessionList<XenditSessionObject>>, JsonHttpResult<XenditErrors.ErrorBody>>>
+    : IRequestHandler<ListXenditSessions, ListXenditSessionsAnswer>
 {
-    public async Task<Results<Ok<SessionList<XenditSessionObject>>, JsonHttpResult<XenditErrors.ErrorBody>>> Handle(ListXenditSessions request, CancellationToken cancellationToken)
+    public async Task<ListXenditSessionsAnswer> Handle(ListXenditSessions request, CancellationToken cancellationToken)
     {
         var page = await grains.ListSessions(request.Query);
         if (!page.CursorFound)

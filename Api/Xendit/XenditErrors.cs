@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.WebUtilities;
 using PaySessions.Api.Http;
 
@@ -45,6 +46,27 @@ public static class XenditErrors
             new ErrorBody(ApiValidationError, $"request{path} {problem}", [new FieldError(problem, path)]),
             statusCode: status);
 
+    /// <summary>The seed's words for a payment session that is not the caller's (the owner check's answer on this dialect's routes).</summary>
+    public const string SessionNotFoundMessage = "The payment session provided in the request does not exist";
+
+    /// <summary>The same 404 for an unknown session and another's, typed for the owner check and handlers.</summary>
+    public static NotFound<ErrorBody> SessionNotFound() =>
+        TypedResults.NotFound(new ErrorBody(DataNotFound, SessionNotFoundMessage, null));
+
+    public static NotFound<ErrorBody> NotFound(string errorCode, string message) => TypedResults.NotFound(new ErrorBody(errorCode, message, null));
+
+    public static BadRequest<ErrorBody> BadRequest(string errorCode, string message) => TypedResults.BadRequest(new ErrorBody(errorCode, message, null));
+
+    public static Conflict<ErrorBody> Conflict(string errorCode, string message) => TypedResults.Conflict(new ErrorBody(errorCode, message, null));
+
+    /// <summary>500 SERVER_ERROR in the seed's words.</summary>
+    public static Answer<Status.InternalServerError, ErrorBody> ServerFault() =>
+        new(new ErrorBody(ServerError, ServerErrorMessage, null));
+
+    /// <summary>429 RATE_LIMIT_EXCEEDED with <c>Retry-After</c>, typed for a handler that answers it itself.</summary>
+    public static Answer<Status.TooManyRequests, ErrorBody> RateLimit(string message, int retryAfterSeconds) =>
+        new(new ErrorBody(RateLimitExceeded, message, null), retryAfterSeconds);
+
     public sealed record ErrorBody(
         string ErrorCode,
         string Message,
@@ -72,7 +94,7 @@ public sealed class XenditErrorShape : ErrorShape
         RequestFailure.UriTooLong => XenditErrors.Validation("/path", $"must not be longer than {RequestLimits.MaxUrlLength} characters", status),
         RequestFailure.HeadersTooLarge => XenditErrors.Validation("/headers", $"must not be larger than {RequestLimits.MaxHeadersLength} characters", status),
         RequestFailure.Unauthorized => XenditErrors.Error(status, XenditErrors.InvalidApiKey, XenditErrors.InvalidApiKeyMessage),
-        RequestFailure.SessionNotFound => XenditErrors.Error(status, XenditErrors.DataNotFound, "The payment session provided in the request does not exist"),
+        RequestFailure.SessionNotFound => XenditErrors.Error(status, XenditErrors.DataNotFound, XenditErrors.SessionNotFoundMessage),
         RequestFailure.NotFound => XenditErrors.Error(status, XenditErrors.DataNotFound, "The requested resource does not exist"),
         RequestFailure.MethodNotAllowed => XenditErrors.Validation("/method", "is not allowed on this path", status),
         RequestFailure.Unavailable => WithRetryAfter(
@@ -87,7 +109,7 @@ public sealed class XenditErrorShape : ErrorShape
     };
 
     public override IResult RateLimited(RateLimitScope scope, string message, int retryAfterSeconds) =>
-        WithRetryAfter(XenditErrors.Error(StatusCodes.Status429TooManyRequests, XenditErrors.RateLimitExceeded, message), retryAfterSeconds);
+        XenditErrors.RateLimit(message, retryAfterSeconds);
 
     public override IResult EmptyStatus(int status) => status switch
     {

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 using PaySessions.Api.Http;
 using PaySessions.Grains.Customers;
 using PaySessions.Grains.Sessions;
@@ -36,12 +37,11 @@ public sealed record XenditSessionLimits
 public sealed record XenditRuleError(string ErrorCode, string Message, string Path, string? FieldMessage = null)
 {
     /// <summary>The seed's 400 body for this refusal.</summary>
-    public IResult ToResult() => TypedResults.Json(
+    public BadRequest<XenditErrors.ErrorBody> ToResult() => TypedResults.BadRequest(
         new XenditErrors.ErrorBody(
             ErrorCode,
             Message,
-            FieldMessage is null ? null : [new XenditErrors.FieldError(FieldMessage, Path)]),
-        statusCode: StatusCodes.Status400BadRequest);
+            FieldMessage is null ? null : [new XenditErrors.FieldError(FieldMessage, Path)]));
 }
 
 /// <summary>

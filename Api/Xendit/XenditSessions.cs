@@ -11,6 +11,8 @@ using PaySessions.Api.Sessions;
 using PaySessions.Grains.Merchants;
 using PaySessions.Grains.Sessions;
 using PaySessions.Grains.Sessions.Xendit;
+using GetXenditSessionAnswer = Microsoft.AspNetCore.Http.HttpResults.Results<Microsoft.AspNetCore.Http.HttpResults.Ok<PaySessions.Grains.Sessions.Xendit.XenditSessionObject>, Microsoft.AspNetCore.Http.HttpResults.NotFound<PaySessions.Api.Xendit.XenditErrors.ErrorBody>>;
+using CancelXenditSessionAnswer = Microsoft.AspNetCore.Http.HttpResults.Results<Microsoft.AspNetCore.Http.HttpResults.Ok<PaySessions.Grains.Sessions.Xendit.XenditSessionObject>, Microsoft.AspNetCore.Http.HttpResults.BadRequest<PaySessions.Api.Xendit.XenditErrors.ErrorBody>, Microsoft.AspNetCore.Http.HttpResults.NotFound<PaySessions.Api.Xendit.XenditErrors.ErrorBody>>;
 
 namespace PaySessions.Api.Xendit;
 
@@ -30,16 +32,13 @@ public static class XenditSessionRoutes
             .RequireAuthorization()
             .WithErrorShape(XenditErrorShape.Instance)
             .WithApiKeyForms(ApiKeyForms.BasicOrBearerSecret);
-        // for-user-id naming a business the key may not act for: 403 on every route of the group.
+        // for-user-id naming a business the key may not act for: 403 on every route of the group,
+        // answered by the filter before any handler runs, so no handler's type can say it.
         group.AddEndpointFilter<ForUserIdFilter>().AnswersErrors(StatusCodes.Status403Forbidden);
-        group.MapGet("/{payment_session_id}", GetXenditSessionEndpoint.Handle).WithName("GetXenditSession")
-            .Answers<XenditSessionObject>(StatusCodes.Status200OK).AnswersErrors(StatusCodes.Status404NotFound);
-        group.MapPost("/{payment_session_id}/cancel", CancelXenditSessionEndpoint.Handle).WithName("CancelXenditSession")
-            .Answers<XenditSessionObject>(StatusCodes.Status200OK).AnswersErrors(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
-        group.MapGet("", ListXenditSessionsEndpoint.Handle).WithName("ListXenditSessions")
-            .Answers<SessionList<XenditSessionObject>>(StatusCodes.Status200OK).AnswersErrors(StatusCodes.Status400BadRequest);
-        group.MapGet("/{payment_session_id}/timeline", GetSessionTimelineEndpoint.HandleXendit).WithName("GetXenditSessionTimeline")
-            .Answers<TimelineView>(StatusCodes.Status200OK).AnswersErrors(StatusCodes.Status404NotFound);
+        group.MapGet("/{payment_session_id}", GetXenditSessionEndpoint.Handle).WithName("GetXenditSession");
+        group.MapPost("/{payment_session_id}/cancel", CancelXenditSessionEndpoint.Handle).WithName("CancelXenditSession");
+        group.MapGet("", ListXenditSessionsEndpoint.Handle).WithName("ListXenditSessions");
+        group.MapGet("/{payment_session_id}/timeline", GetSessionTimelineEndpoint.HandleXendit).WithName("GetXenditSessionTimeline");
         return group;
     }
 }
@@ -103,21 +102,23 @@ public sealed class ForUserIdFilter(IGrainFactory grains) : IEndpointFilter
 /// <summary><c>GET /sessions/{payment_session_id}</c>: the session object, for its business (or its parent with <c>for-user-id</c>).</summary>
 public static class GetXenditSessionEndpoint
 {
-    public static Task<IResult> Handle([FromRoute(Name = "payment_session_id")] string id, HttpContext http, IMediator mediator) =>
+    public static Task<GetXenditSessionAnswer> Handle([FromRoute(Name = "payment_session_id")] string id, HttpContext http, IMediator mediator) =>
         mediator.Send(new GetXenditSession(XenditCaller.Of(http), id), http.RequestAborted);
 }
 
-public sealed record GetXenditSession(Merchant Merchant, string SessionId) : IOwnedSessionRequest, IRetrySafeRequest
+public sealed record GetXenditSession(Merchant Merchant, string SessionId) : IOwnedSessionRequest<GetXenditSessionAnswer>, IRetrySafeRequest
 {
     public SessionDialect? Dialect => SessionDialect.Xendit;
+
+    public static GetXenditSessionAnswer SessionNotFound() => XenditErrors.SessionNotFound();
 }
 
-public sealed class GetXenditSessionHandler(OwnedSessionAccess access, PaymentLinks links) : IRequestHandler<GetXenditSession, IResult>
+public sealed class GetXenditSessionHandler(OwnedSessionAccess access, PaymentLinks links) : IRequestHandler<GetXenditSession, GetXenditSessionAnswer>
 {
-    public Task<IResult> Handle(GetXenditSession request, CancellationToken cancellationToken) =>
-        Task.FromResult<IResult>(access.Session is { } session
+    public Task<GetXenditSessionAnswer> Handle(GetXenditSession request, CancellationToken cancellationToken) =>
+        Task.FromResult<GetXenditSessionAnswer>(access.Session is { } session
             ? TypedResults.Ok(XenditSessionObject.From(session, links))
-            : ApiErrors.SessionNotFound());
+            : XenditErrors.SessionNotFound());
 }
 
 /// <summary>
@@ -129,18 +130,20 @@ public static class CancelXenditSessionEndpoint
 {
     public const string Ineligible = "INELIGIBLE_TRANSACTION_STATUS";
 
-    public static Task<IResult> Handle([FromRoute(Name = "payment_session_id")] string id, HttpContext http, IMediator mediator) =>
+    public static Task<CancelXenditSessionAnswer> Handle([FromRoute(Name = "payment_session_id")] string id, HttpContext http, IMediator mediator) =>
         mediator.Send(new CancelXenditSession(XenditCaller.Of(http), id), http.RequestAborted);
 }
 
-public sealed record CancelXenditSession(Merchant Merchant, string SessionId) : IOwnedSessionRequest
+public sealed record CancelXenditSession(Merchant Merchant, string SessionId) : IOwnedSessionRequest<CancelXenditSessionAnswer>
 {
     public SessionDialect? Dialect => SessionDialect.Xendit;
+
+    public static CancelXenditSessionAnswer SessionNotFound() => XenditErrors.SessionNotFound();
 }
 
-public sealed class CancelXenditSessionHandler(IGrainFactory grains, OwnedSessionAccess access, PaymentLinks links) : IRequestHandler<CancelXenditSession, IResult>
+public sealed class CancelXenditSessionHandler(IGrainFactory grains, OwnedSessionAccess access, PaymentLinks links) : IRequestHandler<CancelXenditSession, CancelXenditSessionAnswer>
 {
-    public async Task<IResult> Handle(CancelXenditSession request, CancellationToken cancellationToken)
+    public async Task<CancelXenditSessionAnswer> Handle(CancelXenditSession request, CancellationToken cancellationToken)
     {
         var result = await grains.GetGrain<IPaymentSessionGrain>(request.SessionId).Cancel("requested_by_merchant");
         if (result.Succeeded)
@@ -149,8 +152,7 @@ public sealed class CancelXenditSessionHandler(IGrainFactory grains, OwnedSessio
         }
 
         var status = (result.Session ?? access.Session)?.Status is { } current ? XenditSessionObject.StatusOf(current) : "not ACTIVE";
-        return XenditErrors.Error(
-            StatusCodes.Status400BadRequest,
+        return XenditErrors.BadRequest(
             CancelXenditSessionEndpoint.Ineligible,
             $"The payment session is {status}; only an ACTIVE session can be canceled");
     }

@@ -5,7 +5,8 @@ namespace PaySessions.Grains.Sessions.Xendit;
 
 /// <summary>
 /// The Xendit-style session object: every field of the seed's response example, in its names
-/// (snake case, by the API's JSON policy) and types. The 201 of <c>POST /sessions</c>, the answer
+/// (snake case, by the API's JSON policy) and types, and <c>manual_review</c> (ours, as on the
+/// Payviox session). The 201 of <c>POST /sessions</c>, the answer
 /// of <c>GET /sessions/{id}</c> and of its cancel, and the <c>data</c> of that dialect's merchant
 /// webhooks are all this one rendering: it lives beside the snapshot it reads so that both the
 /// front door and the grains (which write webhook bodies) can use it.
@@ -37,7 +38,8 @@ public sealed record XenditSessionObject(
     string? PaymentTokenId,
     string? PaymentId,
     string? PaymentRequestId,
-    string BusinessId)
+    string BusinessId,
+    bool ManualReview)
 {
     private static readonly JsonElement EmptyObject = JsonDocument.Parse("{}").RootElement.Clone();
 
@@ -80,7 +82,10 @@ public sealed record XenditSessionObject(
             PaymentTokenId: completed?.PaymentTokenId,
             PaymentId: session.SessionType == Grains.Sessions.SessionType.Pay ? completed?.PaymentId : null,
             PaymentRequestId: session.SessionType == Grains.Sessions.SessionType.Pay ? completed?.PaymentRequestId : null,
-            session.BusinessId);
+            session.BusinessId,
+            // Ours, beyond the seed (as on the Payviox session): a late payment left for an operator
+            // (the manual policy, or a refund that failed), as the session listing's filter reads it.
+            session.ManualReview);
     }
 
     /// <summary>ACTIVE while a payment may still come (created, or a payment started), else the end state.</summary>

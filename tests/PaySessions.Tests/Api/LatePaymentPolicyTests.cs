@@ -317,6 +317,21 @@ public sealed class LatePaymentPolicyTests(LatePaymentHostFixture fixture) : ICl
     }
 
     [Fact]
+    public async Task Under_the_manual_policy_a_late_payment_on_a_xendit_session_shows_manual_review_on_its_object()
+    {
+        var (keys, _) = await Merchant(null);
+        Assert.True((await Api.Host.Grains.GetGrain<IBusinessGrain>(keys.BusinessId).SetLatePaymentPolicy(LatePaymentPolicy.Manual)).Accepted);
+        var id = await XenditTestSessions.Create(Api, keys.SecretKey, SessionType.Pay);
+        Assert.False((await XenditSession(id, keys.SecretKey))["manual_review"]!.GetValue<bool>());
+
+        await PayAndCancelXendit(id, keys.SecretKey);
+        var session = await Eventually.Read(() => XenditSession(id, keys.SecretKey), s => s["manual_review"]!.GetValue<bool>(), Within);
+
+        Assert.Equal("CANCELED", session["status"]!.GetValue<string>());
+        Assert.Equal((null, true), await Rows(id));
+    }
+
+    [Fact]
     public async Task The_policy_command_refuses_an_unknown_policy_and_the_listing_shows_the_policy()
     {
         var (keys, _) = await Merchant(null);

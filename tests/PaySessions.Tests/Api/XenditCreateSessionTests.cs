@@ -86,6 +86,7 @@ public sealed class XenditCreateSessionTests(XenditCreateSessionTests.Host host)
         ["payment_id"] = [JsonValueKind.String, JsonValueKind.Null],
         ["payment_request_id"] = [JsonValueKind.String, JsonValueKind.Null],
         ["business_id"] = [JsonValueKind.String],
+        ["manual_review"] = [JsonValueKind.False],
     };
 
     [Fact]

@@ -128,6 +128,7 @@ public sealed class XenditSessionRoutesTests(XenditSessionRoutesTests.Host host)
             ["payment_id"] = [JsonValueKind.Null],
             ["payment_request_id"] = [JsonValueKind.Null],
             ["business_id"] = [JsonValueKind.String],
+            ["manual_review"] = [JsonValueKind.False],
         };
         Assert.Equal(expected.Keys.Order(StringComparer.Ordinal), json.Select(p => p.Key).Order(StringComparer.Ordinal));
         foreach (var (name, kinds) in expected)

@@ -124,7 +124,7 @@ public sealed partial class ApiContract
 
             return $"{method} {path} answered {status}, but the API description has no operation {method} for this path"
                 + (candidates.Count > 0 ? $" (it has {string.Join(", ", candidates.Select(c => c.Method + " " + c.Path))})" : "")
-                + ". Describe the route (map it on the API group in ApiSetup, with .Answers<T>(status)/.AnswersErrors(...)) or, if it is no API route, exclude it from the description and add it to ApiContract.ExcludedPrefixes.";
+                + ". Describe the route (map it on the API group in ApiSetup, its handler returning typed results: Results<Ok<T>, NotFound<E>, …>) or, if it is no API route, exclude it from the description and add it to ApiContract.ExcludedPrefixes.";
         }
 
         return CheckBody(operation, status, mediaType, body, $"{operation.Id} ({operation.Method} {operation.Path})");
@@ -135,7 +135,7 @@ public sealed partial class ApiContract
         if (!operation.Responses.TryGetValue(status, out var schema))
         {
             return $"{name} answered {status}, which the API description does not list for it (it lists {string.Join(", ", operation.Responses.Keys.Order())}). "
-                + $"Body: {Shorten(body)}. Add .Answers<T>({status}) or .AnswersErrors({status}) to the route, or the shared status to ApiResponses.SharedStatuses.";
+                + $"Body: {Shorten(body)}. Add it to the handler's typed result (a case of its Results<…>); only for an answer of a filter, .AnswersErrors({status}) on the route, or the shared status to ApiResponses.SharedStatuses.";
         }
 
         return schema is null
