@@ -499,6 +499,10 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable, IDisposa
             }
             catch (NpgsqlException e) when (IsConnectionFailure(e) && DateTime.UtcNow + pause < giveUpAt)
             {
+                // The pool's idle connections lead where this one did (a server that went away,
+                // or one that is a replica now): closed, so the next try connects afresh, to
+                // whichever host is the primary now.
+                _dataSource.Clear();
                 Interlocked.Increment(ref _retries);
                 await Task.Delay(pause);
                 pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, TimeSpan.FromSeconds(1).Ticks));
@@ -516,13 +520,15 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable, IDisposa
     }
 
     /// <summary>
-    /// The connection broke, or the server is going away or not yet back (restart, failover): the
-    /// transaction did not complete here, and the same batch may be sent again elsewhere. Errors
-    /// PostgreSQL reports about the statements themselves are not.
+    /// The connection broke, or the server is going away or not yet back (restart, failover), or
+    /// it is no longer the primary (25006, read-only transaction: a failover left the pooled
+    /// connection on a server that is a replica now): the transaction did not complete here, and
+    /// the same batch may be sent again on a new connection. Errors PostgreSQL reports about the
+    /// statements themselves are not.
     /// </summary>
     private static bool IsConnectionFailure(NpgsqlException e) => e switch
     {
-        PostgresException p => p.SqlState.StartsWith("08", StringComparison.Ordinal) || p.SqlState is "57P01" or "57P02" or "57P03",
+        PostgresException p => p.SqlState.StartsWith("08", StringComparison.Ordinal) || p.SqlState is "57P01" or "57P02" or "57P03" or "25006",
         _ => true,
     };
 
