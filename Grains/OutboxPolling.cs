@@ -1,13 +1,13 @@
-using Npgsql;
-
 namespace PaySessions.Grains;
 
 /// <summary>
 /// The loop of a worker that drains an outbox table on every silo (merchant webhooks, late
 /// refunds): one pass claims and carries what is due; a pass that found work is followed at once
-/// by the next, an empty one waits <c>pollInterval</c>. A pass that fails on the database, a
-/// timeout or the cluster is reported and tried again after the wait; the loop ends when the
-/// host stops.
+/// by the next, an empty one waits <c>pollInterval</c>. A pass that fails, however (the database
+/// restarting or failing over, a timeout, the cluster, or anything else), is reported and tried
+/// again after the wait; the loop ends only when the host stops. A loop that ended on an error
+/// would end its hosted service, which stops the whole host (.NET's default): one odd exception
+/// from a driver during a failover must not take a node down.
 /// </summary>
 public static class OutboxPolling
 {
@@ -25,13 +25,13 @@ public static class OutboxPolling
                     continue;
                 }
             }
-            catch (Exception e) when (e is NpgsqlException or TimeoutException or OrleansException)
-            {
-                failed(e);
-            }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
                 return;
+            }
+            catch (Exception e)
+            {
+                failed(e);
             }
 
             try

@@ -32,6 +32,17 @@ public sealed class EventStoreOptions
     public int QueueCapacity { get; set; } = 4096;
 
     /// <summary>
+    /// How long a writer keeps sending a batch again after its connection broke (default 5 s;
+    /// zero: never). PostgreSQL restarting or failing over to its replica breaks every connection
+    /// at once; a batch sent again on a new connection within this window lands, and its appends
+    /// are answered as if nothing had happened. Sending again is safe even when the lost
+    /// connection had committed the batch: an append already stored is recognized by its event
+    /// ids and answered as appended, never written twice. Past the window, the appends fail with
+    /// the connection's error (the client sees 503).
+    /// </summary>
+    public TimeSpan RetryWindow { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
     /// The most bulk expiries one sweep transaction holds (default 64). A live append that arrives
     /// while a writer commits a sweep chunk waits for that one chunk, so a smaller chunk keeps live
     /// latency closer to normal during a sweep, a larger one expires a backlog with fewer commits.
@@ -74,6 +85,11 @@ public sealed class EventStoreOptionsValidator : IValidateOptions<EventStoreOpti
         if (options.LiveBatchesPerSweepChunk is < 1 or > 1000)
         {
             failures.Add($"{EventStoreOptions.Section}:LiveBatchesPerSweepChunk must be between 1 and 1000.");
+        }
+
+        if (options.RetryWindow < TimeSpan.Zero || options.RetryWindow > TimeSpan.FromMinutes(1))
+        {
+            failures.Add($"{EventStoreOptions.Section}:RetryWindow must be between 0 and 1 minute.");
         }
 
         if (options.QueueCapacity < options.MaxBatchSize)

@@ -189,6 +189,7 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable, IDisposa
     private long _batches;
     private long _appends;
     private long _sweepChunks;
+    private long _retries;
     private int _lastBatchSize;
 
     public PostgresEventStore(NpgsqlDataSource dataSource)
@@ -222,6 +223,9 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable, IDisposa
 
     /// <summary>Transactions the writer has started (each holds one batch).</summary>
     public long Batches => Interlocked.Read(ref _batches);
+
+    /// <summary>Batches sent again after their connection broke.</summary>
+    public long Retries => Interlocked.Read(ref _retries);
 
     /// <summary>Appends the writer has taken into batches.</summary>
     public long Appends => Interlocked.Read(ref _appends);
@@ -478,18 +482,55 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable, IDisposa
         Interlocked.Add(ref _appends, batch.Count);
         Volatile.Write(ref _lastBatchSize, batch.Count);
         BatchSizes.Record(batch.Count);
-        try
+
+        // A batch whose connection broke is sent again on a new one while the retry window lasts
+        // (see EventStoreOptions.RetryWindow): whether the lost connection had committed it or
+        // not, the batch sent again answers each append truly, since an append already stored
+        // fails on its versions and is then recognized by its event ids (RefusalOf). No append
+        // of the batch has been answered when WriteBatchAsync throws.
+        var giveUpAt = DateTime.UtcNow + _options.RetryWindow;
+        var pause = TimeSpan.FromMilliseconds(50);
+        while (true)
         {
-            await WriteBatchAsync(batch);
-        }
-        catch (Exception e)
-        {
-            foreach (var append in batch)
+            try
             {
-                append.Fail(e);
+                await WriteBatchAsync(batch);
+                return;
+            }
+            catch (NpgsqlException e) when (IsConnectionFailure(e) && DateTime.UtcNow + pause < giveUpAt)
+            {
+                // The pool's idle connections lead where this one did (a server that went away,
+                // or one that is a replica now): closed, so the next try connects afresh, to
+                // whichever host is the primary now.
+                _dataSource.Clear();
+                Interlocked.Increment(ref _retries);
+                await Task.Delay(pause);
+                pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, TimeSpan.FromSeconds(1).Ticks));
+            }
+            catch (Exception e)
+            {
+                foreach (var append in batch)
+                {
+                    append.Fail(e);
+                }
+
+                return;
             }
         }
     }
+
+    /// <summary>
+    /// The connection broke, or the server is going away or not yet back (restart, failover), or
+    /// it is no longer the primary (25006, read-only transaction: a failover left the pooled
+    /// connection on a server that is a replica now): the transaction did not complete here, and
+    /// the same batch may be sent again on a new connection. Errors PostgreSQL reports about the
+    /// statements themselves are not.
+    /// </summary>
+    private static bool IsConnectionFailure(NpgsqlException e) => e switch
+    {
+        PostgresException p => p.SqlState.StartsWith("08", StringComparison.Ordinal) || p.SqlState is "57P01" or "57P02" or "57P03" or "25006",
+        _ => true,
+    };
 
     // Live appends into the batch; sweep chunks met on the way are set aside for their turn.
     private void Take(ChannelReader<WriterWork> reader, List<PendingAppend> batch, Queue<SweepChunk> held)

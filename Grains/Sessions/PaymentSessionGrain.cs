@@ -137,15 +137,14 @@ public sealed partial class PaymentSessionGrain(
         // a refused write until it lands, which would turn a duplicate order into a hang.
         // When the stream was not read, version 0 is an assumption the database checks: the
         // append conflicts if the id has any event.
-        var result = await store.AppendAsync(SessionId, 0, [created], Project(next, 1));
+        var result = await Appending(() => store.AppendAsync(SessionId, 0, [created], Project(next, 1)));
         switch (result)
         {
             case AppendResult.Appended:
                 SessionMetrics.Committed(next, [created]);
                 // What was just written is handed to the adaptor as its state: no read back.
                 _log = [ToRecord(1, created)];
-                _handoff = new(1, next);
-                await RefreshNow();
+                await HandOver(1, next);
                 return CreateSessionResult.Ok(Snapshot());
             case AppendResult.DuplicateOrderId when _readDeferred:
                 // Not read yet: an id that exists is still answered as SessionExists, as it is
@@ -168,11 +167,99 @@ public sealed partial class PaymentSessionGrain(
         return CreateSessionResult.Rejected(CreateSessionRejection.DuplicateOrderId, "The order id has already been taken.");
     }
 
-    // Reads the stream now, whatever the adaptor holds (the first real read of a deferred activation).
-    private Task LoadStream()
+    /// <summary>
+    /// Reads the stream now, whatever the adaptor holds (the first real read of a deferred
+    /// activation, or after a refused append), and hands it to the adaptor. When the database
+    /// fails, the call fails at once and the activation stays unread: the next call reads again.
+    /// </summary>
+    private async Task LoadStream()
+    {
+        var stored = await store.ReadStreamAsync(SessionId);
+        var state = new PaymentSessionState();
+        var log = new List<SessionEventRecord>(stored.Count);
+        foreach (var row in stored)
+        {
+            state.Apply(row.Event);
+            log.Add(new SessionEventRecord(row.Version, row.Type, row.Event.OccurredAt, row.Data));
+        }
+
+        _log = log;
+        await HandOver(stored.Count, state);
+    }
+
+    /// <summary>
+    /// Makes <paramref name="state"/> at <paramref name="version"/> the adaptor's confirmed view:
+    /// its read (<see cref="ICustomStorageInterface{TState, TDelta}.ReadStateFromStorage"/>) takes
+    /// it from here and never reaches the database.
+    /// </summary>
+    private Task HandOver(int version, PaymentSessionState state)
     {
         _readDeferred = false;
+        _handoff = new(version, state);
         return RefreshNow();
+    }
+
+    /// <summary>
+    /// Appends events decided from the confirmed state, as a conditional event would: true once
+    /// they are stored at the next versions, false when another writer moved the stream first
+    /// (then the stream has been read again, for the caller to decide anew).
+    /// <para>
+    /// The events go straight to the event store rather than through the log adaptor's
+    /// <c>RaiseConditionalEvent</c>: when a write fails, the adaptor retries its read until the
+    /// database answers again, holding this grain's turn (and every call queued behind it) until
+    /// the callers time out. Here a failure fails the call at once (503 for the client), and the
+    /// activation is let go (<see cref="Appending{T}"/>).
+    /// </para>
+    /// </summary>
+    private async Task<bool> Append(params IReadOnlyList<PaymentSessionEvent> events)
+    {
+        var expectedVersion = Version;
+        var next = State.Copy();
+        var webhooks = new List<OutboundWebhook>();
+        for (var i = 0; i < events.Count; i++)
+        {
+            next.Apply(events[i]);
+            if (SessionWebhooks.For(SessionId, next, events[i], expectedVersion + i + 1, links) is { } webhook)
+            {
+                webhooks.Add(webhook);
+            }
+        }
+
+        var result = await Appending(() => store.AppendAsync(SessionId, expectedVersion, events, Project(next, expectedVersion + events.Count), webhooks));
+        if (result != AppendResult.Appended)
+        {
+            await LoadStream();
+            return false;
+        }
+
+        SessionMetrics.Committed(next, events);
+        for (var i = 0; i < events.Count; i++)
+        {
+            _log.Add(ToRecord(expectedVersion + i + 1, events[i]));
+        }
+
+        await HandOver(expectedVersion + events.Count, next);
+        return true;
+    }
+
+    /// <summary>
+    /// Runs an append. When it throws, its outcome is unknown: the connection may have broken
+    /// while COMMIT was on its way, and the events may be stored or not. This activation can no
+    /// longer tell what its stream holds, so it keeps nothing: it is deactivated once the call
+    /// fails, and the next call reads the stream as stored.
+    /// </summary>
+    private async Task<T> Appending<T>(Func<Task<T>> append)
+    {
+        try
+        {
+            return await append();
+        }
+        catch (Exception)
+        {
+            _readDeferred = true;
+            DeactivateOnIdle();
+            throw;
+        }
     }
 
     private static bool IsCreate(IIncomingGrainCallContext context) =>
@@ -195,13 +282,13 @@ public sealed partial class PaymentSessionGrain(
     public async Task<bool> ExpireIfDue()
     {
         // A state that says due may be stale: a bulk expiry may have written Expired since this
-        // activation read its stream. Then the append is refused on the version, the adaptor reads
-        // the stream again, and the loop ends on the Expired it finds.
+        // activation read its stream. Then the append is refused on the version, Append reads the
+        // stream again, and the loop ends on the Expired it finds.
         var tried = false;
         for (var i = 0; i < MaxDecisions && State.IsDue(clock.GetUtcNow()); i++)
         {
             tried = true;
-            await RaiseConditionalEvent(new Expired { EventId = Guid.NewGuid(), OccurredAt = clock.GetUtcNow() });
+            await Append(new Expired { EventId = Guid.NewGuid(), OccurredAt = clock.GetUtcNow() });
         }
 
         // Nothing more will happen to an expired session but reads of it: its activation is let go
@@ -231,7 +318,7 @@ public sealed partial class PaymentSessionGrain(
                 return TransitionResult.Refused(EndedMessage(), Snapshot());
             }
 
-            if (await RaiseConditionalEvent(new Canceled { EventId = Guid.NewGuid(), OccurredAt = clock.GetUtcNow(), Reason = reason }))
+            if (await Append(new Canceled { EventId = Guid.NewGuid(), OccurredAt = clock.GetUtcNow(), Reason = reason }))
             {
                 return TransitionResult.Done(Snapshot());
             }
@@ -382,7 +469,7 @@ public sealed partial class PaymentSessionGrain(
                 // Bounded here too, whoever called: the log keeps only what PayerFacts allows.
                 PayerUserAgent = PayerFacts.UserAgent(started.PayerUserAgent),
             };
-            if (await RaiseConditionalEvent(initiated))
+            if (await Append(initiated))
             {
                 return new InitiatePaymentResult(InitiatePaymentOutcome.Initiated, started.RedirectUrl);
             }
@@ -414,7 +501,7 @@ public sealed partial class PaymentSessionGrain(
 
             // The catalogue holds every fee schedule in memory: the fee is decided in this turn with no I/O.
             var (outcome, events) = PaymentReports.DecideWithPolicy(State, report, clock.GetUtcNow(), policy, catalog);
-            if (events.Count == 0 || await RaiseConditionalEvents(events))
+            if (events.Count == 0 || await Append(events))
             {
                 if (events is [LatePaymentReceived late, ..])
                 {
@@ -437,7 +524,7 @@ public sealed partial class PaymentSessionGrain(
         for (var i = 0; i < MaxDecisions; i++)
         {
             var (outcome, @event) = LatePaymentRules.DecideRefund(State, report, clock.GetUtcNow());
-            if (@event is null || await RaiseConditionalEvent(@event))
+            if (@event is null || await Append(@event))
             {
                 return outcome;
             }
@@ -446,64 +533,23 @@ public sealed partial class PaymentSessionGrain(
         throw new InvalidOperationException($"Session {SessionId} kept changing under RecordLateRefund.");
     }
 
-    async Task<KeyValuePair<int, PaymentSessionState>> ICustomStorageInterface<PaymentSessionState, PaymentSessionEvent>.ReadStateFromStorage()
+    // The adaptor never reads the database itself: LoadStream and Append hand it what they read or
+    // wrote. Its own read (on activation) keeps the view as it is (the empty log of a new activation).
+    Task<KeyValuePair<int, PaymentSessionState>> ICustomStorageInterface<PaymentSessionState, PaymentSessionEvent>.ReadStateFromStorage()
     {
         if (_handoff is { } handoff)
         {
             _handoff = null;
-            _readDeferred = false;
-            return handoff;
+            return Task.FromResult(handoff);
         }
 
-        // The read the adaptor makes on activation: nothing is fetched until a call needs it, so
-        // the view stays what it is (the empty log of a new activation).
-        if (_readDeferred)
-        {
-            return new(Version, State);
-        }
-
-        var stored = await store.ReadStreamAsync(SessionId);
-        var state = new PaymentSessionState();
-        var log = new List<SessionEventRecord>(stored.Count);
-        foreach (var row in stored)
-        {
-            state.Apply(row.Event);
-            log.Add(new SessionEventRecord(row.Version, row.Type, row.Event.OccurredAt, row.Data));
-        }
-
-        _log = log;
-        return new(stored.Count, state);
+        return Task.FromResult(new KeyValuePair<int, PaymentSessionState>(Version, State));
     }
 
-    async Task<bool> ICustomStorageInterface<PaymentSessionState, PaymentSessionEvent>.ApplyUpdatesToStorage(
-        IReadOnlyList<PaymentSessionEvent> updates, int expectedVersion)
-    {
-        var next = State.Copy();
-        var webhooks = new List<OutboundWebhook>();
-        for (var i = 0; i < updates.Count; i++)
-        {
-            next.Apply(updates[i]);
-            if (SessionWebhooks.For(SessionId, next, updates[i], expectedVersion + i + 1, links) is { } webhook)
-            {
-                webhooks.Add(webhook);
-            }
-        }
-
-        var result = await store.AppendAsync(SessionId, expectedVersion, updates, Project(next, expectedVersion + updates.Count), webhooks);
-        if (result != AppendResult.Appended)
-        {
-            // A conflict: the adaptor re-reads the stream and re-checks conditional events.
-            return false;
-        }
-
-        SessionMetrics.Committed(next, updates);
-        for (var i = 0; i < updates.Count; i++)
-        {
-            _log.Add(ToRecord(expectedVersion + i + 1, updates[i]));
-        }
-
-        return true;
-    }
+    // Reached only through RaiseEvent and its kin, which this grain never uses (see Append).
+    Task<bool> ICustomStorageInterface<PaymentSessionState, PaymentSessionEvent>.ApplyUpdatesToStorage(
+        IReadOnlyList<PaymentSessionEvent> updates, int expectedVersion) =>
+        throw new NotSupportedException("Session events are appended through the event store (PaymentSessionGrain.Append), never through the log adaptor.");
 
     protected override void TransitionState(PaymentSessionState state, PaymentSessionEvent @event) => state.Apply(@event);
 

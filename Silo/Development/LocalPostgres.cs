@@ -132,6 +132,18 @@ public sealed partial class LocalPostgres : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// <c>pg_ctl restart</c> of the server this instance started, on the same port and data:
+    /// <paramref name="immediate"/> is a crash (every backend killed, in-flight transactions lost,
+    /// crash recovery at start), otherwise a fast shutdown (clients told, transactions rolled back).
+    /// For tests of what the service does when its database goes away under it.
+    /// </summary>
+    public Task RestartAsync(bool immediate) =>
+        new LocalPostgresStarter(_binDirectory, _dataDirectory, _asPostgresUser).RunAsync(
+            "pg_ctl",
+            ["-D", _dataDirectory, "-m", immediate ? "immediate" : "fast", "-l", Path.Combine(_dataDirectory, "server.log"), "-w", "-t", "60", "restart"],
+            CancellationToken.None);
+
     /// <summary>Stops whatever server may still run in <paramref name="dataDirectory"/> (left by a process that died), quietly.</summary>
     public static async Task StopAbandonedAsync(string dataDirectory)
     {

@@ -22,7 +22,9 @@ public sealed class GroupCommitTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _db = await TestDatabase.OpenAsync("group_commit_tests");
-        _store = Store(new EventStoreOptions { MaxBatchSize = 64 });
+        // No retry of a broken batch here: these tests look at one transaction at a time
+        // (A_batch_whose_connection_broke_… covers the retry).
+        _store = Store(new EventStoreOptions { MaxBatchSize = 64, RetryWindow = TimeSpan.Zero });
     }
 
     public async Task DisposeAsync()
@@ -198,6 +200,54 @@ public sealed class GroupCommitTests : IAsyncLifetime
         foreach (var stream in streams)
         {
             Assert.Single(await _store.ReadStreamAsync(stream));
+        }
+    }
+
+    [Fact]
+    public async Task A_batch_whose_connection_broke_is_sent_again_and_answers_each_append_once_whether_or_not_its_commit_had_landed()
+    {
+        const int size = 6;
+        var gate = new BatchGate();
+        await using var store = Store(new EventStoreOptions { MaxBatchSize = 64, RetryWindow = TimeSpan.FromSeconds(30) }, gate);
+        await using var elsewhere = new PostgresEventStore(_db, Options.Create(new EventStoreOptions { RetryWindow = TimeSpan.Zero }));
+        var business = TestSessions.NewBusiness();
+        var streams = Enumerable.Range(0, size).Select(_ => TestSessions.NewId()).ToArray();
+        var created = streams.Select((_, i) => TestSessions.CreatedEvent(business, $"order_{i}", Now)).ToArray();
+
+        // The first time the batch is about to commit, half of its appends land through another
+        // connection (as if the broken connection's COMMIT had gone through for them before its
+        // answer was lost), and the batch's connection is killed.
+        var broken = 0;
+        var landed = new List<Task<AppendResult>>();
+        gate.OnBatch = async batch =>
+        {
+            if (batch.Size != size || Interlocked.Exchange(ref broken, 1) == 1)
+            {
+                return;
+            }
+
+            for (var i = 0; i < size / 2; i++)
+            {
+                landed.Add(elsewhere.AppendAsync(streams[i], 0, [created[i]], Projection(streams[i], created[i], "created", 1)));
+            }
+
+            // Those appends wait on the batch's uncommitted rows until its connection dies.
+            await using var kill = _db.CreateCommand("SELECT pg_terminate_backend($1)");
+            kill.Parameters.Add(new NpgsqlParameter<int> { TypedValue = batch.BackendProcessId });
+            Assert.True((bool)(await kill.ExecuteScalarAsync())!);
+        };
+
+        var attempts = await InOneBatchUnawaited(store, gate, streams.Select((s, i) =>
+            (Func<Task<AppendResult>>)(() => store.AppendAsync(s, 0, [created[i]], Projection(s, created[i], "created", 1)))));
+
+        Assert.All(await Task.WhenAll(attempts), r => Assert.Equal(AppendResult.Appended, r));
+        Assert.All(await Task.WhenAll(landed), r => Assert.Equal(AppendResult.Appended, r));
+        Assert.True(store.Retries >= 1);
+        foreach (var (stream, i) in streams.Select((s, i) => (s, i)))
+        {
+            Assert.Equal(1L, await EventRows(created[i].EventId));
+            Assert.Single(await store.ReadStreamAsync(stream));
+            Assert.Equal(1, (await ProjectionOf(_db, stream))!.Value.Version);
         }
     }
 

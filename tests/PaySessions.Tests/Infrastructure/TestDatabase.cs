@@ -166,6 +166,9 @@ public sealed class OwnServer : IAsyncDisposable
 
     public Task StopAsync() => _server.StopAsync(immediate: true);
 
+    /// <summary><c>pg_ctl restart -m fast</c> (or <c>-m immediate</c>: a crash) on the same data and port.</summary>
+    public Task RestartAsync(bool immediate) => _server.RestartAsync(immediate);
+
     /// <summary>Starts the stopped server again on its data (it listens on another port; the forwarder follows).</summary>
     public async Task StartAgainAsync()
     {
