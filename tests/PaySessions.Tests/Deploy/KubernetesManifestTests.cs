@@ -19,10 +19,12 @@ public sealed class KubernetesManifestTests
 {
     private const string ExampleSecretFile = "secret.example.yaml";
 
-    private static readonly IReadOnlyDictionary<string, IReadOnlyList<IKubernetesObject>> Manifests =
+    private static readonly Lazy<IReadOnlyDictionary<string, IReadOnlyList<IKubernetesObject>>> LoadedManifests = new(() =>
         Directory.GetFiles(DeployFiles.PathOf("kubernetes"), "*.yaml")
             .Where(f => Path.GetFileName(f) != "kustomization.yaml")
-            .ToDictionary(f => Path.GetFileName(f), f => (IReadOnlyList<IKubernetesObject>)Load(File.ReadAllText(f)));
+            .ToDictionary(f => Path.GetFileName(f), f => (IReadOnlyList<IKubernetesObject>)LoadFile(f)));
+
+    private static IReadOnlyDictionary<string, IReadOnlyList<IKubernetesObject>> Manifests => LoadedManifests.Value;
 
     [Fact]
     public void Every_manifest_reads_strictly_into_the_kubernetes_models_with_every_required_field()
@@ -205,6 +207,18 @@ public sealed class KubernetesManifestTests
     }
 
     private static string? Namespace(IKubernetesObject item) => (item as IMetadata<V1ObjectMeta>)?.Metadata?.NamespaceProperty;
+
+    private static List<IKubernetesObject> LoadFile(string path)
+    {
+        try
+        {
+            return Load(File.ReadAllText(path));
+        }
+        catch (YamlDotNet.Core.YamlException e)
+        {
+            throw new InvalidOperationException($"deploy/kubernetes/{Path.GetFileName(path)} does not read as Kubernetes objects: {e.Message} ({e.InnerException?.Message})", e);
+        }
+    }
 
     private static List<IKubernetesObject> Load(string yaml) =>
         KubernetesYaml.LoadAllFromString(yaml, typeMap: null, strict: true).Cast<IKubernetesObject>().ToList();
