@@ -16,7 +16,10 @@ public sealed class SchemaMigrationTests
     {
         var database = await EmptyDatabaseAsync();
 
-        await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => DatabaseMigrator.MigrateAsync(database, NullLogger.Instance))));
+        // Not a timing assertion: without the migrator's lock, concurrent runs were seen to block
+        // one another for good, and a test must end.
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => DatabaseMigrator.MigrateAsync(database, NullLogger.Instance))))
+            .WaitAsync(TimeSpan.FromMinutes(3));
 
         var scripts = typeof(DatabaseMigrator).Assembly.GetManifestResourceNames().Where(n => n.EndsWith(".sql", StringComparison.Ordinal)).ToList();
         await using var connection = new NpgsqlConnection(database);
