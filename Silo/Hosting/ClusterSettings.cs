@@ -21,6 +21,16 @@ public sealed class ClusterSettings
     [Range(1, 65535)]
     public int GatewayPort { get; set; } = 30000;
 
-    /// <summary>The address other silos reach this one at; loopback in Development, else detected.</summary>
+    /// <summary>
+    /// The address other silos reach this one at; loopback in Development, the pod's IP (POD_IP)
+    /// under Kubernetes hosting, else detected.
+    /// </summary>
     public string? AdvertisedIp { get; set; }
+
+    /// <summary>
+    /// Whether Orleans' Kubernetes hosting runs (<see cref="KubernetesHosting"/>). Unset: outside
+    /// Development, when the process runs in a pod (Kubernetes sets <c>KUBERNETES_SERVICE_HOST</c>
+    /// in every container).
+    /// </summary>
+    public bool? Kubernetes { get; set; }
 }

@@ -4,6 +4,18 @@ using Orleans.Runtime;
 
 namespace PaySessions.Silo.Hosting;
 
+/// <summary>Where load balancers and orchestrators ask (deploy/ probes and health checks name these paths).</summary>
+public static class HealthEndpoints
+{
+    /// <summary>The process is up and serving HTTP: no dependency is asked.</summary>
+    public const string Live = "/health/live";
+
+    /// <summary>The silo is active in its cluster and PostgreSQL answers (checks tagged <see cref="ReadyTag"/>).</summary>
+    public const string Ready = "/health/ready";
+
+    public const string ReadyTag = "ready";
+}
+
 /// <summary>Ready: PostgreSQL answers a query.</summary>
 public sealed class PostgresHealthCheck(NpgsqlDataSource dataSource) : IHealthCheck
 {

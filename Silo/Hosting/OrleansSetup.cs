@@ -119,6 +119,14 @@ public static class OrleansSetup
     /// <summary>Membership through the ADO.NET provider: every silo on the database with the same cluster id joins.</summary>
     public static ISiloBuilder UsePaySessionsClustering(this ISiloBuilder silo, string connectionString, ClusterSettings settings, bool isDevelopment)
     {
+        // First, so that the cluster and service ids below win over Orleans' ORLEANS_* variables:
+        // PaySessions:Cluster is the one place they are set.
+        var kubernetes = KubernetesHosting.Applies(settings, silo.Configuration, isDevelopment);
+        if (kubernetes)
+        {
+            KubernetesHosting.Use(silo);
+        }
+
         silo.UseAdoNetClustering(options =>
         {
             options.Invariant = Invariant;
@@ -133,6 +141,15 @@ public static class OrleansSetup
         if (settings.AdvertisedIp is { } ip)
         {
             silo.ConfigureEndpoints(IPAddress.Parse(ip), settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: true);
+        }
+        else if (kubernetes)
+        {
+            // Kubernetes hosting advertises the pod's IP (POD_IP) and listens on every address.
+            silo.Configure<EndpointOptions>(options =>
+            {
+                options.SiloPort = settings.SiloPort;
+                options.GatewayPort = settings.GatewayPort;
+            });
         }
         else if (isDevelopment)
         {

@@ -45,12 +45,12 @@ public static class PaySessionsHost
         builder.Services.AddSharedKeyRing();
         builder.Services.AddOperatorAccess();
         builder.Services.AddHealthChecks()
-            .AddCheck<PostgresHealthCheck>("postgres", tags: ["ready"])
-            .AddCheck<SiloHealthCheck>("silo", tags: ["ready"]);
+            .AddCheck<PostgresHealthCheck>("postgres", tags: [HealthEndpoints.ReadyTag])
+            .AddCheck<SiloHealthCheck>("silo", tags: [HealthEndpoints.ReadyTag]);
 
         var app = builder.Build();
-        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
-        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
+        app.MapHealthChecks(HealthEndpoints.Live, new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks(HealthEndpoints.Ready, new HealthCheckOptions { Predicate = check => check.Tags.Contains(HealthEndpoints.ReadyTag) });
         app.UsePaySessionsApi();
         // Operators only (HTTP Basic, PaySessions:Operators): the page, its API and its log stream.
         app.MapOrleansDashboard("/dashboard").RequireAuthorization(OperatorAuthenticationHandler.Policy).ExcludeFromDescription();
