@@ -128,8 +128,7 @@ public sealed class SessionCreator(IGrainFactory grains)
             command = prepared.Session;
         }
 
-        var sessionId = SessionIds.NewFor(command.Dialect);
-        var result = await grains.Get<IPaymentSessionGrain>(sessionId).Create(command);
+        var (sessionId, result) = await CreateSession(command, cancellationToken);
         switch (result.Rejection)
         {
             case CreateSessionRejection.None:
@@ -157,13 +156,42 @@ public sealed class SessionCreator(IGrainFactory grains)
         return new CreateOutcome.Created(result.Session!, payment);
     }
 
+    /// <summary>
+    /// The session grain's Create under a fresh id. When Orleans proves the call never reached a
+    /// grain (<see cref="TransientFailures.WasNotDelivered"/>: typically, in the seconds before a
+    /// silo that just died is declared dead, placing a new grain or looking up the directory
+    /// partition the dead silo held), nothing was written, so the create is tried again under
+    /// another fresh id: another directory partition, another placement. The client never saw the
+    /// first id. A failure that leaves open whether the grain ran (the silo it reached died, a
+    /// timeout) is not repeated: the session and its order id may exist, and the client, told 503,
+    /// may repeat the request with its <c>Idempotency-Key</c>.
+    /// </summary>
+    private async Task<(string SessionId, CreateSessionResult Result)> CreateSession(CreateSession command, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var sessionId = SessionIds.NewFor(command.Dialect);
+            try
+            {
+                return (sessionId, await grains.Get<IPaymentSessionGrain>(sessionId).Create(command));
+            }
+            catch (Exception e) when (attempt < CreateAttempts && TransientFailures.WasNotDelivered(e) && !cancellationToken.IsCancellationRequested)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt), cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>Tries in all of a create that was refused undelivered (see <see cref="CreateSession(CreateSession, CancellationToken)"/>).</summary>
+    private const int CreateAttempts = 5;
+
     // The IP limit counts the end user's address (each dialect decides which address that is;
     // never the merchant server's, which serves everyone), then the customer of the business.
     private async Task<CreateOutcome?> CheckRateLimits(CreateSession command)
     {
         if (command.ClientIp is { } ip)
         {
-            var byIp = await grains.Get<IRateLimiterGrain>(RateLimitKeys.ForIp(ip)).TryAcquire();
+            var byIp = await TryAcquire(RateLimitKeys.ForIp(ip));
             if (!byIp.Allowed)
             {
                 ApiMetrics.RateLimited(RateLimitScope.Ip);
@@ -171,7 +199,7 @@ public sealed class SessionCreator(IGrainFactory grains)
             }
         }
 
-        var byCustomer = await grains.Get<IRateLimiterGrain>(RateLimitKeys.ForCustomer(command.BusinessId, command.Customer)).TryAcquire();
+        var byCustomer = await TryAcquire(RateLimitKeys.ForCustomer(command.BusinessId, command.Customer));
         if (byCustomer.Allowed)
         {
             return null;
@@ -179,5 +207,24 @@ public sealed class SessionCreator(IGrainFactory grains)
 
         ApiMetrics.RateLimited(RateLimitScope.Customer);
         return new CreateOutcome.RateLimited(RateLimitScope.Customer, byCustomer.RetryAfterSeconds);
+    }
+
+    /// <summary>
+    /// A limiter that cannot be reached (its silo just died and is not yet declared dead, or its
+    /// call timed out) lets the request through rather than fail it: a limit is a brake on abuse,
+    /// and losing it for the seconds a failover takes costs less than refusing every create of
+    /// the customers whose limiter lived on the dead silo. The limiter is back on the survivors
+    /// as soon as the membership has moved on.
+    /// </summary>
+    private async Task<RateLimitDecision> TryAcquire(string key)
+    {
+        try
+        {
+            return await grains.Get<IRateLimiterGrain>(key).TryAcquire();
+        }
+        catch (Exception e) when (TransientFailures.IsTransient(e))
+        {
+            return RateLimitDecision.Allow;
+        }
     }
 }
