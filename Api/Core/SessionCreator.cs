@@ -157,32 +157,59 @@ public sealed class SessionCreator(IGrainFactory grains)
     }
 
     /// <summary>
-    /// The session grain's Create under a fresh id. When Orleans proves the call never reached a
-    /// grain (<see cref="TransientFailures.WasNotDelivered"/>: typically, in the seconds before a
-    /// silo that just died is declared dead, placing a new grain or looking up the directory
-    /// partition the dead silo held), nothing was written, so the create is tried again under
-    /// another fresh id: another directory partition, another placement. The client never saw the
-    /// first id. A failure that leaves open whether the grain ran (the silo it reached died, a
-    /// timeout) is not repeated: the session and its order id may exist, and the client, told 503,
-    /// may repeat the request with its <c>Idempotency-Key</c>.
+    /// The session grain's Create, tried again while a silo's death gets in its way:
+    /// <list type="bullet">
+    /// <item>When Orleans proves the call never reached a grain (<see cref="TransientFailures.WasNotDelivered"/>:
+    /// typically, before a silo that just died is declared dead, placing the new grain there or
+    /// looking up the directory partition it held), nothing was written, and the create is tried
+    /// under another fresh id (another directory partition, another placement). The client never
+    /// saw the first id.</item>
+    /// <item>When the silo the call had reached died (<c>SiloUnavailableException</c>, thrown once the
+    /// membership has declared it dead), the session may have been written: the create is tried
+    /// again under the same id, now activated on a survivor, and from then on only that id is
+    /// used. If the first try had written it, the grain answers that the session exists, and that
+    /// session (128 random bits of id: only this request can have made it) is the answer.</item>
+    /// </list>
+    /// A timeout is not repeated: the call may still be running, and the request has waited long
+    /// enough; the client, told 503, may repeat it with its <c>Idempotency-Key</c>.
     /// </summary>
     private async Task<(string SessionId, CreateSessionResult Result)> CreateSession(CreateSession command, CancellationToken cancellationToken)
     {
+        var sessionId = SessionIds.NewFor(command.Dialect);
+        var mayExist = false;
         for (var attempt = 1; ; attempt++)
         {
-            var sessionId = SessionIds.NewFor(command.Dialect);
+            var grain = grains.Get<IPaymentSessionGrain>(sessionId);
             try
             {
-                return (sessionId, await grains.Get<IPaymentSessionGrain>(sessionId).Create(command));
+                var result = await grain.Create(command);
+                if (mayExist && result.Rejection == CreateSessionRejection.SessionExists
+                    && await grain.GetSnapshot() is { } written && written.BusinessId == command.BusinessId && written.OrderId == command.OrderId)
+                {
+                    return (sessionId, CreateSessionResult.Ok(written));
+                }
+
+                return (sessionId, result);
             }
-            catch (Exception e) when (attempt < CreateAttempts && TransientFailures.WasNotDelivered(e) && !cancellationToken.IsCancellationRequested)
+            catch (Exception e) when (attempt < CreateAttempts && !cancellationToken.IsCancellationRequested && CanRetry(e))
             {
+                if (TransientFailures.WasNotDelivered(e) && !mayExist)
+                {
+                    sessionId = SessionIds.NewFor(command.Dialect);
+                }
+                else
+                {
+                    mayExist = true;
+                }
+
                 await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt), cancellationToken);
             }
         }
+
+        static bool CanRetry(Exception e) => TransientFailures.WasNotDelivered(e) || TransientFailures.WasCutOffByASiloDeath(e);
     }
 
-    /// <summary>Tries in all of a create that was refused undelivered (see <see cref="CreateSession(CreateSession, CancellationToken)"/>).</summary>
+    /// <summary>Tries in all of a create that a silo's death got in the way of (see <see cref="CreateSession(CreateSession, CancellationToken)"/>).</summary>
     private const int CreateAttempts = 5;
 
     // The IP limit counts the end user's address (each dialect decides which address that is;

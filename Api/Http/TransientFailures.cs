@@ -104,6 +104,29 @@ public static class TransientFailures
     }
 
     /// <summary>
+    /// True when <paramref name="exception"/> says the silo a call was sent to died (Orleans throws
+    /// <c>SiloUnavailableException</c> for the calls it had outstanding there once the membership
+    /// declares it dead), and no timeout is involved: the call may or may not have run, and a new
+    /// call for the same grain now reaches a survivor.
+    /// </summary>
+    public static bool WasCutOffByASiloDeath(Exception exception)
+    {
+        var lost = false;
+        var depth = 0;
+        for (var inner = exception; inner is not null && depth < 16; inner = inner.InnerException, depth++)
+        {
+            if (inner is TimeoutException)
+            {
+                return false;
+            }
+
+            lost |= inner.GetType().Name == "SiloUnavailableException";
+        }
+
+        return lost;
+    }
+
+    /// <summary>
     /// Runs <paramref name="action"/>, trying again (at most <see cref="MaxAttempts"/> in all, a
     /// short pause between) when it fails transiently. Only for work that is safe to repeat:
     /// reads, and steps before anything is written. A timeout is not tried again: the call already

@@ -93,6 +93,7 @@ dotnet run -c Release --no-build "$here/load.cs" -- "$dir/events" "$key" "$secon
   <"$dir/control" >"$dir/load.out" 2>&1 &
 load_pid=$!
 exec 3>"$dir/control"
+for _ in $(seq 1 600); do grep -q '^warm' "$dir/load.out" 2>/dev/null && break; sleep 0.2; done
 
 if [ "$mode" = kill ]; then
   # A third of the run to settle, then the last node dies without warning.
