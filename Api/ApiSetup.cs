@@ -47,6 +47,7 @@ public static class ApiSetup
         services.AddOptions<FailedAuthenticationOptions>().BindConfiguration(FailedAuthenticationOptions.Section);
         services.AddSingleton<FailedAuthenticationLimiter>();
         services.AddSingleton<RecentlyValidKeys>();
+        services.AddSingleton<ConfirmedKeyOwners>();
 
         // The hosted page's forms: tokens are issued and checked by its endpoints themselves.
         services.AddAntiforgery(FramedPageCookie.Configure);

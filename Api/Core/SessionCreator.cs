@@ -128,8 +128,7 @@ public sealed class SessionCreator(IGrainFactory grains)
             command = prepared.Session;
         }
 
-        var sessionId = SessionIds.NewFor(command.Dialect);
-        var result = await grains.Get<IPaymentSessionGrain>(sessionId).Create(command);
+        var (sessionId, result) = await CreateSession(command, cancellationToken);
         switch (result.Rejection)
         {
             case CreateSessionRejection.None:
@@ -157,13 +156,69 @@ public sealed class SessionCreator(IGrainFactory grains)
         return new CreateOutcome.Created(result.Session!, payment);
     }
 
+    /// <summary>
+    /// The session grain's Create, tried again while a silo's death gets in its way:
+    /// <list type="bullet">
+    /// <item>When Orleans proves the call never reached a grain (<see cref="TransientFailures.WasNotDelivered"/>:
+    /// typically, before a silo that just died is declared dead, placing the new grain there or
+    /// looking up the directory partition it held), nothing was written, and the create is tried
+    /// under another fresh id (another directory partition, another placement). The client never
+    /// saw the first id.</item>
+    /// <item>When the silo the call had reached died (<c>SiloUnavailableException</c>, thrown once the
+    /// membership has declared it dead), the session may have been written: the create is tried
+    /// again under the same id, now activated on a survivor, and from then on only that id is
+    /// used. If the first try had written it, the grain answers that the session exists, and that
+    /// session (128 random bits of id: only this request can have made it) is the answer.</item>
+    /// </list>
+    /// A timeout is not repeated: the call may still be running, and the request has waited long
+    /// enough; the client, told 503, may repeat it with its <c>Idempotency-Key</c>.
+    /// </summary>
+    private async Task<(string SessionId, CreateSessionResult Result)> CreateSession(CreateSession command, CancellationToken cancellationToken)
+    {
+        var sessionId = SessionIds.NewFor(command.Dialect);
+        var mayExist = false;
+        for (var attempt = 1; ; attempt++)
+        {
+            var grain = grains.Get<IPaymentSessionGrain>(sessionId);
+            try
+            {
+                var result = await grain.Create(command);
+                if (mayExist && result.Rejection == CreateSessionRejection.SessionExists
+                    && await grain.GetSnapshot() is { } written && written.BusinessId == command.BusinessId && written.OrderId == command.OrderId)
+                {
+                    return (sessionId, CreateSessionResult.Ok(written));
+                }
+
+                return (sessionId, result);
+            }
+            catch (Exception e) when (attempt < CreateAttempts && !cancellationToken.IsCancellationRequested && CanRetry(e))
+            {
+                if (TransientFailures.WasNotDelivered(e) && !mayExist)
+                {
+                    sessionId = SessionIds.NewFor(command.Dialect);
+                }
+                else
+                {
+                    mayExist = true;
+                }
+
+                await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt), cancellationToken);
+            }
+        }
+
+        static bool CanRetry(Exception e) => TransientFailures.WasNotDelivered(e) || TransientFailures.WasCutOffByASiloDeath(e);
+    }
+
+    /// <summary>Tries in all of a create that a silo's death got in the way of (see <see cref="CreateSession(CreateSession, CancellationToken)"/>).</summary>
+    private const int CreateAttempts = 5;
+
     // The IP limit counts the end user's address (each dialect decides which address that is;
     // never the merchant server's, which serves everyone), then the customer of the business.
     private async Task<CreateOutcome?> CheckRateLimits(CreateSession command)
     {
         if (command.ClientIp is { } ip)
         {
-            var byIp = await grains.Get<IRateLimiterGrain>(RateLimitKeys.ForIp(ip)).TryAcquire();
+            var byIp = await TryAcquire(RateLimitKeys.ForIp(ip));
             if (!byIp.Allowed)
             {
                 ApiMetrics.RateLimited(RateLimitScope.Ip);
@@ -171,7 +226,7 @@ public sealed class SessionCreator(IGrainFactory grains)
             }
         }
 
-        var byCustomer = await grains.Get<IRateLimiterGrain>(RateLimitKeys.ForCustomer(command.BusinessId, command.Customer)).TryAcquire();
+        var byCustomer = await TryAcquire(RateLimitKeys.ForCustomer(command.BusinessId, command.Customer));
         if (byCustomer.Allowed)
         {
             return null;
@@ -179,5 +234,24 @@ public sealed class SessionCreator(IGrainFactory grains)
 
         ApiMetrics.RateLimited(RateLimitScope.Customer);
         return new CreateOutcome.RateLimited(RateLimitScope.Customer, byCustomer.RetryAfterSeconds);
+    }
+
+    /// <summary>
+    /// A limiter that cannot be reached (its silo just died and is not yet declared dead, or its
+    /// call timed out) lets the request through rather than fail it: a limit is a brake on abuse,
+    /// and losing it for the seconds a failover takes costs less than refusing every create of
+    /// the customers whose limiter lived on the dead silo. The limiter is back on the survivors
+    /// as soon as the membership has moved on.
+    /// </summary>
+    private async Task<RateLimitDecision> TryAcquire(string key)
+    {
+        try
+        {
+            return await grains.Get<IRateLimiterGrain>(key).TryAcquire();
+        }
+        catch (Exception e) when (TransientFailures.IsTransient(e))
+        {
+            return RateLimitDecision.Allow;
+        }
     }
 }

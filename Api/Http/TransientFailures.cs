@@ -79,9 +79,58 @@ public static class TransientFailures
     }
 
     /// <summary>
+    /// True when <paramref name="exception"/> proves that the grain call never ran: Orleans
+    /// rejected the message before any grain took it (it could not connect to the silo it was
+    /// for, or a directory lookup on the way to it failed, or a silo refused it unprocessed).
+    /// A <c>SiloUnavailableException</c> (a rejection too, but also what a call gets when the silo
+    /// it had reached dies) or a timeout leaves it open whether the call ran, so neither counts.
+    /// Only such a failure allows repeating a write that is not idempotent.
+    /// </summary>
+    public static bool WasNotDelivered(Exception exception)
+    {
+        var rejected = false;
+        var depth = 0;
+        for (var inner = exception; inner is not null && depth < 16; inner = inner.InnerException, depth++)
+        {
+            if (inner is TimeoutException || inner.GetType().Name == "SiloUnavailableException")
+            {
+                return false;
+            }
+
+            rejected |= inner.GetType().Name is "OrleansMessageRejectionException" or "ConnectionFailedException" or "SocketConnectionException" or "GatewayTooBusyException";
+        }
+
+        return rejected;
+    }
+
+    /// <summary>
+    /// True when <paramref name="exception"/> says the silo a call was sent to died (Orleans throws
+    /// <c>SiloUnavailableException</c> for the calls it had outstanding there once the membership
+    /// declares it dead), and no timeout is involved: the call may or may not have run, and a new
+    /// call for the same grain now reaches a survivor.
+    /// </summary>
+    public static bool WasCutOffByASiloDeath(Exception exception)
+    {
+        var lost = false;
+        var depth = 0;
+        for (var inner = exception; inner is not null && depth < 16; inner = inner.InnerException, depth++)
+        {
+            if (inner is TimeoutException)
+            {
+                return false;
+            }
+
+            lost |= inner.GetType().Name == "SiloUnavailableException";
+        }
+
+        return lost;
+    }
+
+    /// <summary>
     /// Runs <paramref name="action"/>, trying again (at most <see cref="MaxAttempts"/> in all, a
     /// short pause between) when it fails transiently. Only for work that is safe to repeat:
-    /// reads, and steps before anything is written.
+    /// reads, and steps before anything is written. A timeout is not tried again: the call already
+    /// waited its whole deadline, and the client is better told 503 at once.
     /// </summary>
     public static async Task<T> RetryAsync<T>(Func<Task<T>> action, CancellationToken cancellationToken)
     {
@@ -91,11 +140,24 @@ public static class TransientFailures
             {
                 return await action();
             }
-            catch (Exception e) when (attempt < MaxAttempts && IsTransient(e) && !cancellationToken.IsCancellationRequested)
+            catch (Exception e) when (attempt < MaxAttempts && IsTransient(e) && !IsTimeout(e) && !cancellationToken.IsCancellationRequested)
             {
                 await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt), cancellationToken);
             }
         }
+    }
+
+    private static bool IsTimeout(Exception exception)
+    {
+        for (Exception? inner = exception; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is TimeoutException)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>503 with <c>Retry-After</c>, in the shape of the route the request is on.</summary>

@@ -24,7 +24,8 @@ public sealed class ApiKeyAuthenticationHandler(
     UrlEncoder encoder,
     IGrainFactory grains,
     FailedAuthenticationLimiter failures,
-    RecentlyValidKeys validKeys)
+    RecentlyValidKeys validKeys,
+    ConfirmedKeyOwners confirmedOwners)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, loggerFactory, encoder)
 {
     public const string SchemeName = "ApiKey";
@@ -93,7 +94,22 @@ public sealed class ApiKeyAuthenticationHandler(
             return AuthenticateResult.Fail("Malformed API key.");
         }
 
-        var owner = await TransientFailures.RetryAsync(() => grains.Get<IApiKeyGrain>(key.Hash).Resolve(), Context.RequestAborted);
+        ApiKeyOwner? owner;
+        try
+        {
+            // A key with a recent confirmation is asked once, briefly: if its grain does not answer
+            // at once, the confirmation answers instead of the request waiting out a failover.
+            owner = confirmedOwners.TryGetRecent(key.Hash, out _)
+                ? await grains.Get<IApiKeyGrain>(key.Hash).Resolve().WaitAsync(ConfirmedKeyOwners.Patience, Context.RequestAborted)
+                : await TransientFailures.RetryAsync(() => grains.Get<IApiKeyGrain>(key.Hash).Resolve(), Context.RequestAborted);
+            confirmedOwners.Record(key.Hash, owner);
+        }
+        catch (Exception e) when (TransientFailures.IsTransient(e) && confirmedOwners.TryGetRecent(key.Hash, out var recent))
+        {
+            // The key's grain is unreachable for now (see ConfirmedKeyOwners): its last answer stands.
+            owner = recent;
+        }
+
         if (owner is null || owner.Kind != key.Kind || owner.Mode != key.Mode)
         {
             return AuthenticateResult.Fail("Unknown or revoked API key.");
