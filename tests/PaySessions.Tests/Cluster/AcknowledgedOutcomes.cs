@@ -11,7 +11,7 @@ namespace PaySessions.Tests.Cluster;
 /// </summary>
 public static class AcknowledgedOutcomes
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
 
     /// <summary>
     /// Every session the ledger holds is stored and ends as its acknowledged requests decided

@@ -32,8 +32,8 @@ public sealed class NodeCrashTests(ITestOutputHelper output)
         var running = load.RunAsync(workers: 6, stop.Token);
                 try
         {
-            await load.WaitForSucceededFlows(30);
-            Step("flows +30");
+            await load.WaitForSucceededFlows(20);
+            Step("flows +20");
             // Webhook attempts fail from now on: retries are pending when the node dies, and the
             // failures left over are answered after the restart, before the retries get through.
             receiver.FailNext(30);
