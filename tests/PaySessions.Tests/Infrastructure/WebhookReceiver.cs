@@ -55,6 +55,9 @@ public sealed class WebhookReceiver : IAsyncDisposable
         return receiver;
     }
 
+    /// <summary>Answers the next <paramref name="count"/> requests with 500 (whatever was armed before is replaced).</summary>
+    public void FailNext(int count) => Interlocked.Exchange(ref _failuresLeft, count);
+
     public async Task<IReadOnlyList<Delivery>> WaitFor(Func<IReadOnlyCollection<Delivery>, bool> done, TimeSpan within)
     {
         var deadline = DateTime.UtcNow + within;
