@@ -96,7 +96,9 @@ public sealed partial class LocalPostgres : IAsyncDisposable
                 }
             }
 
-            var options = $"-p {port} -k {directory} -c listen_addresses=127.0.0.1 -c max_connections=300";
+            // Room for several nodes and tools on one machine (each node holds a pool, its writers'
+            // connections and Orleans' own), and for the test run's many hosts and Silo processes.
+            var options = $"-p {port} -k {directory} -c listen_addresses=127.0.0.1 -c max_connections=1000";
             await server.RunAsync("pg_ctl", ["-D", directory, "-o", options, "-l", Path.Combine(directory, "server.log"), "-w", "-t", "60", "start"], cancellationToken);
             owns = true;
             LogStarted(logger, directory, port);
