@@ -29,6 +29,11 @@ public sealed class MixedLoad(SiloCluster cluster, CreatedBusiness business)
         ["PaySessions:Sessions:ExpirySweepPeriod"] = "00:00:02",
         ["PaySessions:Sessions:ExpirySweepInterval"] = "00:00:01",
         ["PaySessions:Webhooks:Timeout"] = "00:00:03",
+        // A refund claimed by the node that is killed is taken by a survivor once its lease runs
+        // out (2 min by default, past the checks' patience); refund ids make a second try safe.
+        ["PaySessions:LateRefunds:Lease"] = "00:00:10",
+        ["PaySessions:LateRefunds:RetryDelay"] = "00:00:01",
+        ["PaySessions:LateRefunds:MaxRetryDelay"] = "00:00:05",
         ["PaySessions:RateLimits:PerIp:Limit"] = "1000000",
     };
 
