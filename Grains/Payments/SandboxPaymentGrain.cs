@@ -73,7 +73,7 @@ public sealed partial class SandboxPaymentGrain(
         if (refunds.FirstOrDefault(r => r.RefundId == request.RefundId) is { } earlier)
         {
             // The same refund asked again (a retry): counted, and answered as the first time.
-            record.State = payment with { Refunds = [.. refunds.Select(r => r.RefundId == earlier.RefundId ? r with { Requests = r.Requests + 1 } : r)] };
+            record.State = payment with { Refunds = refunds.Select(r => r.RefundId == earlier.RefundId ? r with { Requests = r.Requests + 1 } : r).ToArray() };
             await record.WriteStateAsync();
             return new SandboxRefundResult(true, earlier.SandboxRefundId, null);
         }
@@ -90,7 +90,9 @@ public sealed partial class SandboxPaymentGrain(
         }
 
         var refund = new SandboxRefund(request.RefundId, "sbxref_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12)), request.Amount, payment.Currency, 1);
-        record.State = payment with { Refunds = [.. refunds, refund] };
+        // An array, not a collection expression: grain storage writes the runtime type's name
+        // into the JSON, and the compiler's hidden list type cannot be read back on activation.
+        record.State = payment with { Refunds = refunds.Append(refund).ToArray() };
         await record.WriteStateAsync();
         return new SandboxRefundResult(true, refund.SandboxRefundId, null);
     }
