@@ -34,6 +34,10 @@ public sealed class HostedPageBrowserTests(HostedPageFixture fixture, HostedPage
                 throw new InvalidOperationException($"No Chromium at {ExecutablePath}: install Debian's chromium (apt-get install -y chromium), as .ci/run does.");
             }
 
+            // Expect(...) has its own ceiling (5 s by default), apart from the context's: a
+            // ceiling for a machine shared by parallel builds, never a time being tested (CI saw
+            // the reference page take longer than 5 s to render its document).
+            Assertions.SetDefaultExpectTimeout(60_000);
             _playwright = await Playwright.CreateAsync();
             Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = ExecutablePath, Headless = true });
         }
