@@ -69,6 +69,37 @@ public sealed class MixedLoad(SiloCluster cluster, CreatedBusiness business)
             }
         }, CancellationToken.None)));
 
+    /// <summary>
+    /// Runs the load with <paramref name="workers"/> flows at a time, and once <paramref name="flowsBefore"/>
+    /// flows have succeeded, <paramref name="kill"/> (which SIGKILLs a node); then waits for
+    /// <paramref name="flowsAfter"/> more (none: the load stops at once), and stops the load.
+    /// Each stage is told to <paramref name="steps"/>.
+    /// </summary>
+    public async Task KillUnderLoadAsync(int workers, int flowsBefore, Func<Task> kill, int flowsAfter, Steps steps)
+    {
+        using var stop = new CancellationTokenSource();
+        var running = RunAsync(workers, stop.Token);
+        try
+        {
+            await WaitForSucceededFlows(flowsBefore);
+            steps.Step($"flows +{flowsBefore}");
+            await kill();
+            steps.Step("killed");
+            if (flowsAfter > 0)
+            {
+                await WaitForSucceededFlows(flowsAfter);
+                steps.Step($"flows +{flowsAfter}");
+            }
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await running;
+        }
+
+        steps.Step($"Load: {Sessions.Count} sessions. Answers: {Summary}");
+    }
+
     /// <summary>Waits until <paramref name="more"/> further flows have succeeded end to end (or 2 minutes have passed).</summary>
     public Task WaitForSucceededFlows(int more)
     {

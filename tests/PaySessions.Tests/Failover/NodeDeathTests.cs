@@ -28,7 +28,10 @@ public sealed class NodeDeathTests
     public async Task Killing_a_node_under_load_fails_no_request_for_the_survivor_answers_only_503_with_Retry_After_and_its_sessions_come_back()
     {
         await using var survivor = await TestHost.StartAsync(settings: Limits);
-        await using var victim = await SiloNodeProcess.StartAsync(survivor, Limits.ToDictionary(p => p.Key, p => p.Value!));
+        // The victim is a real process, so that it can die as a machine does (SIGKILL): its peers see
+        // its sockets close and its probes go unanswered, and it writes nothing on its way out.
+        await using var victim = SiloProcess.Start("victim", SiloPorts.Free(), survivor.ConnectionString, survivor.Identity, Limits);
+        await victim.WaitReadyAsync();
         var management = survivor.Grains.GetGrain<IManagementGrain>(0);
         await Eventually.Read(async () => (await management.GetHosts(onlyActive: true)).Count, count => count == 2, TimeSpan.FromMinutes(1));
 
@@ -58,7 +61,7 @@ public sealed class NodeDeathTests
         var running = load.Run();
         await Eventually.Read(() => Task.FromResult(load.Answers.Count), n => n >= 60, TimeSpan.FromMinutes(1));
 
-        await victim.KillAsync();
+        victim.Kill();
         var killedAt = load.Answers.Count;
 
         // The dead node's sessions come back on the survivor.

@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using PaySessions.Silo.Hosting;
+using PaySessions.Tests.Infrastructure;
 
 namespace PaySessions.Tests.Hosting;
 
@@ -23,38 +23,17 @@ public sealed class ProductionStartTests
         var dataDirectory = Path.Combine(workingDirectory, "would-be-postgres");
         try
         {
-            var start = new ProcessStartInfo("dotnet")
+            var configuration = new Dictionary<string, string?>(StringComparer.Ordinal)
             {
-                WorkingDirectory = workingDirectory,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
+                // Where a local PostgreSQL would go if the process wrongly started one.
+                ["PaySessions:LocalDatabase:DataDirectory"] = dataDirectory,
             };
-            start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "PaySessions.Silo.dll"));
-            foreach (var arg in args)
-            {
-                start.ArgumentList.Add(arg);
-            }
-
-            // Nothing inherited from the test run may name an environment, a database or a setting.
-            foreach (var name in start.Environment.Keys
-                .Where(k => k is "ASPNETCORE_ENVIRONMENT" or "DOTNET_ENVIRONMENT"
-                    || k.StartsWith("ConnectionStrings", StringComparison.OrdinalIgnoreCase)
-                    || k.StartsWith("PaySessions", StringComparison.OrdinalIgnoreCase))
-                .ToList())
-            {
-                start.Environment.Remove(name);
-            }
-
             if (environmentVariable is not null)
             {
-                start.Environment[environmentVariable] = "Production";
+                configuration[environmentVariable] = "Production";
             }
 
-            // Where a local PostgreSQL would go if the process wrongly started one.
-            start.Environment["PaySessions__LocalDatabase__DataDirectory"] = dataDirectory;
-
-            var (code, error) = await RunToExit(start);
+            var (code, _, error) = await SiloProcess.RunToExitAsync(SiloProcess.Command(null, configuration, args, workingDirectory));
 
             Assert.Equal(DatabaseBootstrap.MissingConnectionString("Production"), error.Trim());
             Assert.Equal(1, code);
@@ -65,28 +44,5 @@ public sealed class ProductionStartTests
         {
             Directory.Delete(workingDirectory, recursive: true);
         }
-    }
-
-    private static async Task<(int Code, string Error)> RunToExit(ProcessStartInfo start)
-    {
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-
-        // Not a timing assertion: a process that wrongly starts serving would never exit by itself.
-        using var giveUp = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        try
-        {
-            await process.WaitForExitAsync(giveUp.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
-            Assert.Fail($"The process did not exit by itself. Output: {await output} Error: {await error}");
-        }
-
-        await output;
-        return (process.ExitCode, await error);
     }
 }

@@ -97,24 +97,11 @@ public sealed class SiloCluster : IAsyncDisposable
         SiloProcess.RunToExitAsync("Production", new Dictionary<string, string?> { ["ConnectionStrings:PaySessions"] = ConnectionString }, "check");
 
     /// <summary>
-    /// A new business, set up as the <c>merchants</c> commands do it (create with test keys, webhook
-    /// URL, webhook event types, payment methods, a callback token), through one Orleans client of the running cluster:
-    /// a command per step would start a process and a client each.
+    /// A new business (<see cref="TestMerchants.CreateBusinessAsync"/>), set up through one Orleans
+    /// client of the running cluster: a <c>merchants</c> command per step would start a process and a client each.
     /// </summary>
     public Task<CreatedBusiness> CreateBusinessAsync(string webhookUrl, IReadOnlyList<string> webhookEvents, IReadOnlyList<string> methods) =>
-        WithClientAsync(async grains =>
-        {
-            var businessId = "biz_" + Guid.NewGuid().ToString("N")[..16];
-            var business = grains.GetGrain<PaySessions.Grains.Merchants.IBusinessGrain>(businessId);
-            await business.Register("Cluster test shop");
-            var keys = await business.IssueKeys(PaySessions.Grains.Merchants.ApiKeyMode.Test);
-            // Xendit-style webhooks carry the business's x-callback-token: create issues one.
-            await business.RotateCallbackToken();
-            var secret = await business.ReceiveWebhooks(webhookUrl, [.. webhookEvents]);
-            var enabled = await business.EnableMethods(methods);
-            Assert.True(enabled.Accepted, enabled.Error);
-            return new CreatedBusiness(businessId, keys.SecretKey, secret);
-        });
+        WithClientAsync(grains => grains.CreateBusinessAsync("Cluster test shop", webhookUrl, webhookEvents, methods));
 
     /// <summary>
     /// The index of the running node where a grain of a type named <paramref name="grainType"/> is
@@ -218,6 +205,3 @@ public sealed class SiloCluster : IAsyncDisposable
         }
     }
 }
-
-/// <summary>A business of the test's own: its id, secret API key and webhook signing secret.</summary>
-public sealed record CreatedBusiness(string BusinessId, string SecretKey, string WebhookSecret);

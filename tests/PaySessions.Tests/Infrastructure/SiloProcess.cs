@@ -100,11 +100,22 @@ public sealed class SiloProcess : IAsyncDisposable
     public static async Task<(int Code, string Output)> RunToExitAsync(
         string environment, IReadOnlyDictionary<string, string?> configuration, params string[] args)
     {
-        using var process = new Process { StartInfo = Command(environment, configuration, args) };
+        var (code, output, error) = await RunToExitAsync(Command(environment, configuration, args));
+        return (code, output + error);
+    }
+
+    /// <summary>
+    /// A Silo command (see <see cref="Command"/>) run to its end: its exit code, standard output and
+    /// standard error apart. One that never ends is killed after 2 minutes and answers -1.
+    /// </summary>
+    public static async Task<(int Code, string Output, string Error)> RunToExitAsync(ProcessStartInfo start)
+    {
+        using var process = new Process { StartInfo = start };
         process.Start();
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
-        // Not a timing assertion: a command that never ends would otherwise hang the run.
+        // Not a timing assertion: a command that never ends (or a node that wrongly starts serving)
+        // would otherwise hang the run.
         using var giveUp = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         try
         {
@@ -114,10 +125,10 @@ public sealed class SiloProcess : IAsyncDisposable
         {
             process.Kill(entireProcessTree: true);
             await process.WaitForExitAsync();
-            return (-1, $"`{string.Join(' ', args)}` did not end by itself.\n{await output}\n{await error}");
+            return (-1, await output, $"`{string.Join(' ', start.ArgumentList.Skip(1))}` did not end by itself.\n{await error}");
         }
 
-        return (process.ExitCode, await output + await error);
+        return (process.ExitCode, await output, await error);
     }
 
     /// <summary>
@@ -185,12 +196,19 @@ public sealed class SiloProcess : IAsyncDisposable
         return ValueTask.CompletedTask;
     }
 
-    private static ProcessStartInfo Command(string environment, IReadOnlyDictionary<string, string?> configuration, string[] args)
+    /// <summary>
+    /// How to start <c>dotnet PaySessions.Silo.dll args…</c>: in <paramref name="environment"/>
+    /// (<c>ASPNETCORE_ENVIRONMENT</c>; null sets none) with <paramref name="configuration"/> as
+    /// environment variables (<c>:</c> becomes <c>__</c>), nothing inherited from the test run that
+    /// names an environment, a database, a URL or a setting, output and error redirected. It runs in
+    /// the test output folder, where the Silo's appsettings files are, unless <paramref name="workingDirectory"/> says otherwise.
+    /// </summary>
+    public static ProcessStartInfo Command(
+        string? environment, IReadOnlyDictionary<string, string?> configuration, IEnumerable<string> args, string? workingDirectory = null)
     {
         var start = new ProcessStartInfo("dotnet")
         {
-            // The Silo's appsettings files are copied beside it into the test output.
-            WorkingDirectory = AppContext.BaseDirectory,
+            WorkingDirectory = workingDirectory ?? AppContext.BaseDirectory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
@@ -201,7 +219,6 @@ public sealed class SiloProcess : IAsyncDisposable
             start.ArgumentList.Add(arg);
         }
 
-        // Nothing inherited from the test run may name an environment, a database, a URL or a setting.
         foreach (var name in start.Environment.Keys
             .Where(k => k is "ASPNETCORE_ENVIRONMENT" or "DOTNET_ENVIRONMENT" or "ASPNETCORE_URLS" or "DOTNET_URLS"
                 || k.StartsWith("ConnectionStrings", StringComparison.OrdinalIgnoreCase)
@@ -212,7 +229,11 @@ public sealed class SiloProcess : IAsyncDisposable
             start.Environment.Remove(name);
         }
 
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = environment;
+        if (environment is not null)
+        {
+            start.Environment["ASPNETCORE_ENVIRONMENT"] = environment;
+        }
+
         // Workstation GC: several nodes share the test machine's few cores and its memory.
         start.Environment["DOTNET_gcServer"] = "0";
         foreach (var (key, value) in configuration)

@@ -8,7 +8,7 @@ namespace PaySessions.Tests.Infrastructure;
 /// <summary>
 /// One PostgreSQL server for the whole test run: <c>PAYSESSIONS_TEST_DB</c> when set (a role that
 /// may create databases), otherwise a throwaway cluster started from the machine's binaries in a
-/// temporary folder and stopped when the test process exits. It never skips: no database is a
+/// temporary folder and stopped by a watchdog when the test process ends, however it ends. It never skips: no database is a
 /// failure. The schema is migrated once into a template; each cluster of a test gets its own
 /// database cloned from it, because one database is one deployment (its expiry sweep and webhook
 /// dispatcher serve every session in it).
@@ -19,7 +19,6 @@ public static class TestDatabase
     private const string DirectoryPrefix = "paysessions-tests-";
     private static readonly Lazy<Task<string>> Server = new(StartAsync);
     private static readonly SemaphoreSlim Creating = new(1, 1);
-    private static LocalPostgres? _local;
 
     /// <summary>A fresh, migrated database named <paramref name="name"/> (created on first use).</summary>
     public static async Task<string> CreateAsync(string name)
@@ -56,6 +55,7 @@ public static class TestDatabase
     public static async Task<OwnServer> StartOwnServerAsync()
     {
         var directory = Path.Combine(Path.GetTempPath(), $"{DirectoryPrefix}{Environment.ProcessId}-own-{Guid.NewGuid():N}");
+        StopWhenThisProcessEnds(directory);
         return new OwnServer(await LocalPostgres.StartAsync(directory, NullLogger.Instance), directory);
     }
 
@@ -66,9 +66,8 @@ public static class TestDatabase
         {
             await CleanUpAbandonedAsync();
             var directory = Path.Combine(Path.GetTempPath(), $"{DirectoryPrefix}{Environment.ProcessId}-{Guid.NewGuid():N}"[..40]);
-            _local = await LocalPostgres.StartAsync(directory, NullLogger.Instance);
-            server = _local.ConnectionString;
-            AppDomain.CurrentDomain.ProcessExit += (_, _) => Stop(directory);
+            StopWhenThisProcessEnds(directory);
+            server = (await LocalPostgres.StartAsync(directory, NullLogger.Instance)).ConnectionString;
         }
 
         // The template is built afresh each run, then nobody connects to it again (cloning needs that).
@@ -124,22 +123,36 @@ public static class TestDatabase
         }
     }
 
-    private static void Stop(string directory)
+    // pg_ctl starts the server as a daemon: it outlives the test process unless someone stops it.
+    // An exit handler cannot be that someone: `dotnet test` kills the test host 100 ms after the
+    // run (VSTEST_TESTHOST_SHUTDOWN_TIMEOUT), before `pg_ctl stop` is through, and a host that
+    // crashes or is killed runs no handler at all. So a watchdog outside the process (its own
+    // session, no child of the host's) waits for this process to end, then shuts the server in
+    // <paramref name="directory"/> down at once (SIGQUIT to the postmaster: immediate shutdown)
+    // and deletes the folder. Started before the server, so no server is ever unguarded.
+    private static void StopWhenThisProcessEnds(string directory)
     {
-        if (_local is null)
+        const string Watchdog = """
+            exec </dev/null >/dev/null 2>&1
+            while kill -0 "$1"; do sleep 0.5; done
+            pid=$(head -n 1 "$2/postmaster.pid")
+            if [ -n "$pid" ] && grep -q postgres "/proc/$pid/cmdline"; then
+              kill -QUIT "$pid"
+              while kill -0 "$pid"; do sleep 0.1; done
+            fi
+            rm -rf "$2"
+            """;
+        var start = new System.Diagnostics.ProcessStartInfo("setsid") { UseShellExecute = false };
+        foreach (var argument in new[] { "--fork", "sh", "-c", Watchdog, "paysessions-tests-watchdog", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture), directory })
         {
-            return;
+            start.ArgumentList.Add(argument);
         }
 
-        // Immediate: the data is deleted next, and the exit handler has little time.
-        _local.StopAsync(immediate: true).GetAwaiter().GetResult();
-        try
+        using var setsid = System.Diagnostics.Process.Start(start) ?? throw new InvalidOperationException("could not start the PostgreSQL watchdog (setsid)");
+        setsid.WaitForExit();
+        if (setsid.ExitCode != 0)
         {
-            Directory.Delete(directory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // A temp folder left behind is harmless; the next run uses a new one.
+            throw new InvalidOperationException($"the PostgreSQL watchdog (setsid) failed with exit code {setsid.ExitCode}");
         }
     }
 }

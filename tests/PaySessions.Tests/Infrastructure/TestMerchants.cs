@@ -4,7 +4,8 @@ using PaySessions.Grains.Merchants;
 namespace PaySessions.Tests.Infrastructure;
 
 /// <summary>
-/// Merchant setup for tests that wait for webhooks. A new business receives only <c>succeeded</c>
+/// Merchant setup for tests: a whole business as the <c>merchants</c> commands set one up, and
+/// webhooks for tests that wait for them. A new business receives only <c>succeeded</c>
 /// (as on Payviox), so a test that waits for another type says so here, by name, as a merchant
 /// would with <c>merchants set-webhook-events</c>; the rule itself is never relaxed for tests.
 /// </summary>
@@ -24,6 +25,25 @@ public static class TestMerchants
         return configured.Secret!;
     }
 
+    /// <summary>
+    /// A new business named <paramref name="name"/>, set up as the <c>merchants</c> commands do it:
+    /// test keys, a callback token (Xendit-style webhooks carry it), its webhooks sent to
+    /// <paramref name="webhookUrl"/> for <paramref name="webhookEvents"/>, and <paramref name="methods"/> enabled.
+    /// </summary>
+    public static async Task<CreatedBusiness> CreateBusinessAsync(
+        this IGrainFactory grains, string name, string webhookUrl, IReadOnlyList<string> webhookEvents, IReadOnlyList<string> methods)
+    {
+        var businessId = TestSessions.NewBusiness();
+        var business = grains.GetGrain<IBusinessGrain>(businessId);
+        await business.Register(name);
+        var keys = await business.IssueKeys(ApiKeyMode.Test);
+        await business.RotateCallbackToken();
+        var secret = await business.ReceiveWebhooks(webhookUrl, [.. webhookEvents]);
+        var enabled = await business.EnableMethods(methods);
+        Assert.True(enabled.Accepted, enabled.Error);
+        return new CreatedBusiness(businessId, keys.SecretKey, secret);
+    }
+
     /// <summary>The session a Payviox-shaped webhook body is about: Payviox carries it only in <c>metadata.integration_session_id</c>.</summary>
     public static string SessionOf(JsonNode body) => body["metadata"]!["integration_session_id"]!.GetValue<string>();
 
@@ -36,3 +56,6 @@ public static class TestMerchants
         ["PaySessions:Webhooks:RetryDelays:2"] = "00:00:00.500",
     };
 }
+
+/// <summary>A business of the test's own: its id, secret API key and webhook signing secret.</summary>
+public sealed record CreatedBusiness(string BusinessId, string SecretKey, string WebhookSecret);
