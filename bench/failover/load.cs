@@ -1,7 +1,8 @@
 // Load for bench/failover/run.sh: creates and reads through every live node, a node killed (or
 // each node restarted) mid-run, and what the clients saw, second by second.
 // Usage: dotnet run load.cs -- <events file> <key> <seconds> <connections> <url>[,<url>...]
-// Reads control lines from stdin: "down <url>" (stop sending there), "up <url>" (send again), "mark <text>".
+// Reads control lines from stdin: "down <url>" (stop sending there), "up <url>" (send again), "mark <text>",
+// "stop" (end the run now). Seconds 0: the run lasts until "stop" (a rolling restart takes as long as it takes).
 // Writes one line per request to the events file: start (s since start), latency (ms), status
 // (0: no answer: refused, reset or 60 s timeout), op (create/read), node index, session id.
 // At the end, reads every acknowledged create back (through the first live node) and prints
@@ -28,6 +29,7 @@ var readableLock = new object();
 // Sessions whose read just failed, read again first (not before the time given), so the report
 // sees when each came back rather than when a random pick happened to reach it again.
 var recheck = new ConcurrentQueue<(string Id, TimeSpan NotBefore)>();
+var stopAt = TimeSpan.MaxValue;
 
 using var handler = new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromSeconds(30), MaxConnectionsPerServer = connections };
 using var http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(60) };
@@ -38,6 +40,13 @@ _ = Task.Run(async () =>
     while (await Console.In.ReadLineAsync() is { } line)
     {
         var parts = line.Split(' ', 2);
+        if (parts[0] == "stop")
+        {
+            stopAt = clock.Elapsed;
+            events.Enqueue(string.Create(CultureInfo.InvariantCulture, $"# {clock.Elapsed.TotalSeconds:F3} stop"));
+            continue;
+        }
+
         if (parts.Length < 2)
         {
             continue;
@@ -59,13 +68,13 @@ _ = Task.Run(async () =>
 
 // The run's seconds count from the moment the first 200 sessions exist (JIT, pools and
 // activations warm); run.sh waits for the "warm" line before it kills or restarts anything.
-var duration = TimeSpan.FromSeconds(seconds);
+var duration = seconds > 0 ? TimeSpan.FromSeconds(seconds) : TimeSpan.MaxValue;
 var deadline = TimeSpan.MaxValue;
 var counter = 0;
 async Task Worker(int worker)
 {
     var random = new Random(worker * 7919 + 1);
-    while (clock.Elapsed < deadline)
+    while (clock.Elapsed < deadline && clock.Elapsed < stopAt)
     {
         var live = Enumerable.Range(0, urls.Length).Where(i => !down.ContainsKey(i)).ToArray();
         if (live.Length == 0)
@@ -121,7 +130,7 @@ async Task Worker(int worker)
                         readable.Add(id!);
                         if (readable.Count == 200)
                         {
-                            deadline = clock.Elapsed + duration;
+                            deadline = duration == TimeSpan.MaxValue ? duration : clock.Elapsed + duration;
                             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"warm {clock.Elapsed.TotalSeconds:F1}"));
                         }
                     }

@@ -4,6 +4,7 @@
 # SIGKILLed mid-run (or, with `rolling`, every node in turn stopped gracefully and started again),
 # then what the clients saw (bench/failover/report.py).
 # Usage: bash bench/failover/run.sh [kill|rolling] [nodes, default 2] [seconds, default 40] [connections, default 32]
+#        (rolling: the load runs until every node is back, and at least the seconds given)
 #        SERVICE_ENV="PaySessions__Cluster__ProbeTimeout=00:00:05 ..." sets extra settings on every node.
 # Everything listens on 127.0.0.1 only; everything started here is stopped on exit.
 set -euo pipefail
@@ -41,6 +42,8 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+# A control line written after the load client ended would kill this script silently (SIGPIPE).
+trap 'echo "the load client is gone (see load.out below)" >&2; cat "$dir/load.out" >&2' PIPE
 
 [ "$(id -u)" = 0 ] && chown postgres "$dir"
 as_pg "$bin/initdb" -D "$dir/data" -U postgres --auth=trust >/dev/null
@@ -89,11 +92,16 @@ echo "$nodes nodes up: ${urls[*]}" >&2
 
 mkfifo "$dir/control"
 all_urls=$(IFS=,; echo "${urls[*]}")
-dotnet run -c Release --no-build "$here/load.cs" -- "$dir/events" "$key" "$seconds" "$connections" "$all_urls" \
+# A rolling restart lasts as long as the nodes take to stop and start: its load runs until this
+# script says stop (at least SECS after warm-up), so no restart falls outside the figure.
+load_seconds=$seconds
+[ "$mode" = rolling ] && load_seconds=0
+dotnet run -c Release --no-build "$here/load.cs" -- "$dir/events" "$key" "$load_seconds" "$connections" "$all_urls" \
   <"$dir/control" >"$dir/load.out" 2>&1 &
 load_pid=$!
 exec 3>"$dir/control"
 for _ in $(seq 1 600); do grep -q '^warm' "$dir/load.out" 2>/dev/null && break; sleep 0.2; done
+warm_at=$(date +%s)
 
 if [ "$mode" = kill ]; then
   # A third of the run to settle, then the last node dies without warning.
@@ -119,6 +127,9 @@ elif [ "$mode" = rolling ]; then
     echo "node $i back" >&2
     sleep 3
   done
+  left=$((warm_at + seconds - $(date +%s)))
+  [ "$left" -gt 0 ] && sleep "$left"
+  echo "stop" >&3
 else
   echo "unknown mode $mode (kill or rolling)" >&2; exit 2
 fi
