@@ -42,7 +42,6 @@ public sealed class NodeKillTests(ITestOutputHelper output)
             },
             flowsAfter: 15,
             steps);
-        Assert.Equal(Nodes - 1, cluster.Running.Count);
 
         await load.PayHeldSessions();
         steps.Step("PayHeldSessions");
@@ -65,7 +64,6 @@ public sealed class NodeKillTests(ITestOutputHelper output)
         await AcknowledgedOutcomes.HoldInTheDatabase(cluster, load);
         await AcknowledgedOutcomes.WebhooksDelivered(cluster, receiver, business.BusinessId);
         steps.Step("WebhooksDelivered");
-        Assert.Equal(Nodes, cluster.Running.Count);
         await AcknowledgedOutcomes.ReadBackIdentically(load, cluster.Running, cluster.Database);
         steps.Step("ReadBackIdentically");
         await AcknowledgedOutcomes.CheckPasses(cluster);

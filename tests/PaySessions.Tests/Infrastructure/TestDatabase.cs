@@ -128,7 +128,7 @@ public static class TestDatabase
     // run (VSTEST_TESTHOST_SHUTDOWN_TIMEOUT), before `pg_ctl stop` is through, and a host that
     // crashes or is killed runs no handler at all. So a watchdog outside the process (its own
     // session, no child of the host's) waits for this process to end, then shuts the server in
-    // <paramref name="directory"/> down at once (SIGQUIT to the postmaster: immediate shutdown)
+    // the directory down at once (SIGQUIT to the postmaster: immediate shutdown)
     // and deletes the folder. Started before the server, so no server is ever unguarded.
     private static void StopWhenThisProcessEnds(string directory)
     {
