@@ -2,7 +2,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.EventSourcing;
 using Orleans.EventSourcing.CustomStorage;
-using Orleans.Providers;
 using PaySessions.Grains.EventStore;
 using PaySessions.Grains.Merchants;
 using PaySessions.Grains.Payments;
@@ -19,8 +18,14 @@ namespace PaySessions.Grains.Sessions;
 /// or any command or read that finds it due. No turn of this grain waits on a provider: a payment
 /// is initiated in three quick steps driven by <see cref="PaymentInitiatorGrain"/> (reserve the
 /// attempt, the provider's call outside, record it), so reads never queue behind a slow provider.
+/// <para>
+/// Its log-consistency provider is the silo's default one (CustomStorage, registered under
+/// <see cref="StorageNames.SessionEvents"/> by the silo's setup), not named by a
+/// <c>[LogConsistencyProvider]</c> attribute: Orleans reads that attribute afresh on every
+/// activation, and building the attribute object each time emitted a throw-away dynamic method
+/// whose finalization took more CPU than the rest of a create (see bench/create/README.md).
+/// </para>
 /// </summary>
-[LogConsistencyProvider(ProviderName = StorageNames.SessionEvents)]
 public sealed partial class PaymentSessionGrain(
     IEventStore store,
     IWebhookOutbox outbox,

@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Npgsql;
 using Orleans.Configuration;
+using Orleans.EventSourcing;
 using PaySessions.Grains;
 using PaySessions.Grains.EventStore;
 using PaySessions.Grains.Idempotency;
@@ -38,6 +39,10 @@ public static class OrleansSetup
             options.Invariant = Invariant;
             options.ConnectionString = connectionString;
         });
+        // The session grain names no provider (see PaymentSessionGrain): the unkeyed factory, which
+        // Orleans takes when a grain has no [LogConsistencyProvider], is this one. Registered first,
+        // so the provider's own fallback registration (to a provider named "Default") stays out.
+        silo.Services.AddSingleton<ILogViewAdaptorFactory>(services => services.GetRequiredKeyedService<ILogViewAdaptorFactory>(StorageNames.SessionEvents));
         silo.AddCustomStorageBasedLogConsistencyProvider(StorageNames.SessionEvents);
 
         var services = silo.Services;

@@ -1,6 +1,9 @@
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using Orleans.EventSourcing;
+using Orleans.Providers;
 using Orleans.TestingHost;
+using PaySessions.Grains;
 using PaySessions.Grains.EventStore;
 using PaySessions.Grains.Sessions;
 using PaySessions.Tests.Infrastructure;
@@ -109,6 +112,19 @@ public sealed class LeanCreateTests(SessionClusterFixture fixture)
         var created = await grain.Create(TestSessions.Command(business, "order_free_lean"));
         Assert.True(created.IsCreated);
         Assert.Equal(1, await CountEvents(id));
+    }
+
+    [Fact]
+    public void The_session_grain_names_no_provider_and_the_silos_default_log_consistency_provider_is_the_session_event_store()
+    {
+        // Orleans reads [LogConsistencyProvider] on every activation, and building it cost a dynamic
+        // method per new session (see PaymentSessionGrain): the grain takes the unkeyed default instead.
+        Assert.Empty(typeof(PaymentSessionGrain).GetCustomAttributes(typeof(LogConsistencyProviderAttribute), inherit: true));
+
+        var silo = Assert.IsType<InProcessSiloHandle>(fixture.Cluster.Primary).SiloHost.Services;
+        Assert.Same(
+            silo.GetRequiredKeyedService<ILogViewAdaptorFactory>(StorageNames.SessionEvents),
+            silo.GetRequiredService<ILogViewAdaptorFactory>());
     }
 
     // Writes a Created straight through the silo's own event store, so the id exists in the
