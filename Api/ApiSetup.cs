@@ -1,4 +1,3 @@
-using System.Net;
 using System.Text.Json;
 using MediatR;
 using Microsoft.AspNetCore.Builder;
@@ -67,6 +66,8 @@ public static class ApiSetup
             options.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict;
         });
 
+        services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.Section).ValidateOnStart();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<ApiOptions>, ApiOptionsValidator>();
         var apiOptions = new ApiOptions();
         configuration.GetSection(ApiOptions.Section).Bind(apiOptions);
         services.Configure<ForwardedHeadersOptions>(options =>
@@ -81,9 +82,14 @@ public static class ApiSetup
 #pragma warning disable ASPDEPR005 // the obsolete list still holds the default loopback network
             options.KnownNetworks.Clear();
 #pragma warning restore ASPDEPR005
+            // Every entry is a network (an address is one of a single address). An entry that
+            // does not parse is skipped here: ApiOptionsValidator refuses the start with its name.
             foreach (var proxy in apiOptions.TrustedProxies)
             {
-                options.KnownProxies.Add(IPAddress.Parse(proxy));
+                if (ApiOptions.TryParseProxy(proxy, out var network))
+                {
+                    options.KnownIPNetworks.Add(network);
+                }
             }
         });
         return services;
