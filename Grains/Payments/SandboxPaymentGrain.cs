@@ -90,9 +90,7 @@ public sealed partial class SandboxPaymentGrain(
         }
 
         var refund = new SandboxRefund(request.RefundId, "sbxref_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12)), request.Amount, payment.Currency, 1);
-        // An array, not a collection expression: grain storage writes the runtime type's name
-        // into the JSON, and the compiler's hidden list type cannot be read back on activation.
-        record.State = payment with { Refunds = refunds.Append(refund).ToArray() };
+        record.State = payment with { Refunds = [.. refunds, refund] };
         await record.WriteStateAsync();
         return new SandboxRefundResult(true, refund.SandboxRefundId, null);
     }
