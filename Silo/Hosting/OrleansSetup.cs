@@ -39,6 +39,7 @@ public static class OrleansSetup
             options.ConnectionString = connectionString;
         });
         silo.AddCustomStorageBasedLogConsistencyProvider(StorageNames.SessionEvents);
+        silo.AddIncomingGrainCallFilter<PaySessions.Grains.Storage.StoredStateGuard>();
 
         var services = silo.Services;
         services.TryAddSingleton(TimeProvider.System);
