@@ -70,11 +70,22 @@ public static class ApiSetup
         services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<ApiOptions>, ApiOptionsValidator>();
         var apiOptions = new ApiOptions();
         configuration.GetSection(ApiOptions.Section).Bind(apiOptions);
+        // Every entry is a network (an address is one of a single address). An entry that does
+        // not parse is left out here: ApiOptionsValidator refuses the start with its name.
+        var trusted = new List<System.Net.IPNetwork>();
+        foreach (var proxy in apiOptions.TrustedProxies)
+        {
+            if (ApiOptions.TryParseProxy(proxy, out var network))
+            {
+                trusted.Add(network);
+            }
+        }
+
         services.Configure<ForwardedHeadersOptions>(options =>
         {
-            // With no known proxies the middleware would believe every sender, so without a
-            // configured proxy it reads no header at all.
-            options.ForwardedHeaders = apiOptions.TrustedProxies.Count > 0 ? ForwardedHeaders.XForwardedFor : ForwardedHeaders.None;
+            // With no known proxy or network the middleware would believe every sender, so
+            // without one it reads no header at all.
+            options.ForwardedHeaders = trusted.Count > 0 ? ForwardedHeaders.XForwardedFor : ForwardedHeaders.None;
             options.ForwardLimit = null;
             // ASP.NET trusts loopback by default; we trust only what the operator lists.
             options.KnownProxies.Clear();
@@ -82,14 +93,9 @@ public static class ApiSetup
 #pragma warning disable ASPDEPR005 // the obsolete list still holds the default loopback network
             options.KnownNetworks.Clear();
 #pragma warning restore ASPDEPR005
-            // Every entry is a network (an address is one of a single address). An entry that
-            // does not parse is skipped here: ApiOptionsValidator refuses the start with its name.
-            foreach (var proxy in apiOptions.TrustedProxies)
+            foreach (var network in trusted)
             {
-                if (ApiOptions.TryParseProxy(proxy, out var network))
-                {
-                    options.KnownIPNetworks.Add(network);
-                }
+                options.KnownIPNetworks.Add(network);
             }
         });
         return services;
