@@ -1,4 +1,3 @@
-using System.Net;
 using System.Text.Json;
 using MediatR;
 using Microsoft.AspNetCore.Builder;
@@ -67,13 +66,26 @@ public static class ApiSetup
             options.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict;
         });
 
+        services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.Section).ValidateOnStart();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<ApiOptions>, ApiOptionsValidator>();
         var apiOptions = new ApiOptions();
         configuration.GetSection(ApiOptions.Section).Bind(apiOptions);
+        // Every entry is a network (an address is one of a single address). An entry that does
+        // not parse is left out here: ApiOptionsValidator refuses the start with its name.
+        var trusted = new List<System.Net.IPNetwork>();
+        foreach (var proxy in apiOptions.TrustedProxies)
+        {
+            if (ApiOptions.TryParseProxy(proxy, out var network))
+            {
+                trusted.Add(network);
+            }
+        }
+
         services.Configure<ForwardedHeadersOptions>(options =>
         {
-            // With no known proxies the middleware would believe every sender, so without a
-            // configured proxy it reads no header at all.
-            options.ForwardedHeaders = apiOptions.TrustedProxies.Count > 0 ? ForwardedHeaders.XForwardedFor : ForwardedHeaders.None;
+            // With no known proxy or network the middleware would believe every sender, so
+            // without one it reads no header at all.
+            options.ForwardedHeaders = trusted.Count > 0 ? ForwardedHeaders.XForwardedFor : ForwardedHeaders.None;
             options.ForwardLimit = null;
             // ASP.NET trusts loopback by default; we trust only what the operator lists.
             options.KnownProxies.Clear();
@@ -81,9 +93,9 @@ public static class ApiSetup
 #pragma warning disable ASPDEPR005 // the obsolete list still holds the default loopback network
             options.KnownNetworks.Clear();
 #pragma warning restore ASPDEPR005
-            foreach (var proxy in apiOptions.TrustedProxies)
+            foreach (var network in trusted)
             {
-                options.KnownProxies.Add(IPAddress.Parse(proxy));
+                options.KnownIPNetworks.Add(network);
             }
         });
         return services;

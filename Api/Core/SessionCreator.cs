@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using PaySessions.Api.Http;
 using PaySessions.Grains.Merchants;
 using PaySessions.Grains.RateLimits;
@@ -83,8 +84,14 @@ public abstract record CreateOutcome
 /// at any step up to the dialect's write writes nothing. It holds no rule of its own about money,
 /// state or time: those are the grain's. Session ids take the shape of the command's dialect.
 /// </summary>
-public sealed class SessionCreator(IGrainFactory grains)
+public sealed partial class SessionCreator(IGrainFactory grains, ILogger<SessionCreator> logger)
 {
+    // One warning per interval at most while limiters are unreachable: a failover lets through
+    // hundreds of creates a second, and the counter already counts each of them.
+    private static readonly long WarningIntervalMs = (long)TimeSpan.FromSeconds(10).TotalMilliseconds;
+    private long _nextWarningAt = long.MinValue;
+    private long _failedOpenSinceWarning;
+
     public async Task<CreateOutcome> Create(NewSession request, CancellationToken cancellationToken)
     {
         var command = request.Session;
@@ -218,7 +225,7 @@ public sealed class SessionCreator(IGrainFactory grains)
     {
         if (command.ClientIp is { } ip)
         {
-            var byIp = await TryAcquire(RateLimitKeys.ForIp(ip));
+            var byIp = await TryAcquire(RateLimitKeys.ForIp(ip), RateLimitScope.Ip);
             if (!byIp.Allowed)
             {
                 ApiMetrics.RateLimited(RateLimitScope.Ip);
@@ -226,7 +233,7 @@ public sealed class SessionCreator(IGrainFactory grains)
             }
         }
 
-        var byCustomer = await TryAcquire(RateLimitKeys.ForCustomer(command.BusinessId, command.Customer));
+        var byCustomer = await TryAcquire(RateLimitKeys.ForCustomer(command.BusinessId, command.Customer), RateLimitScope.Customer);
         if (byCustomer.Allowed)
         {
             return null;
@@ -241,9 +248,10 @@ public sealed class SessionCreator(IGrainFactory grains)
     /// call timed out) lets the request through rather than fail it: a limit is a brake on abuse,
     /// and losing it for the seconds a failover takes costs less than refusing every create of
     /// the customers whose limiter lived on the dead silo. The limiter is back on the survivors
-    /// as soon as the membership has moved on.
+    /// as soon as the membership has moved on. Operators see it: <c>paysessions.rate_limit.fail_open</c> counts each request let through
+    /// so, and a warning is logged at most every 10 s while it lasts.
     /// </summary>
-    private async Task<RateLimitDecision> TryAcquire(string key)
+    private async Task<RateLimitDecision> TryAcquire(string key, RateLimitScope scope)
     {
         try
         {
@@ -251,7 +259,27 @@ public sealed class SessionCreator(IGrainFactory grains)
         }
         catch (Exception e) when (TransientFailures.IsTransient(e))
         {
+            ApiMetrics.RateLimitFailedOpen(scope);
+            WarnFailedOpen(scope, e);
             return RateLimitDecision.Allow;
         }
     }
+
+    private void WarnFailedOpen(RateLimitScope scope, Exception failure)
+    {
+        Interlocked.Increment(ref _failedOpenSinceWarning);
+        var now = Environment.TickCount64;
+        var due = Interlocked.Read(ref _nextWarningAt);
+        if (now < due || Interlocked.CompareExchange(ref _nextWarningAt, now + WarningIntervalMs, due) != due)
+        {
+            return;
+        }
+
+        var count = Interlocked.Exchange(ref _failedOpenSinceWarning, 0);
+        LogFailedOpen(logger, scope == RateLimitScope.Ip ? "ip" : "customer", count, failure.GetType().Name, failure.Message);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning,
+        Message = "A rate limiter ({Limit}) could not be reached, so the limit was not applied: {Count} request(s) let through unlimited since the last warning (last failure: {Failure}: {Detail})")]
+    private static partial void LogFailedOpen(ILogger logger, string limit, long count, string failure, string detail);
 }

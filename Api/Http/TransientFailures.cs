@@ -28,6 +28,11 @@ public static class TransientFailures
         "ConnectionFailedException",
         "SocketConnectionException",
         "ClientNotAvailableException",
+
+        // A grain-storage write refused because the stored version moved on (a write of its own
+        // that committed but lost its answer, or a second activation during a failover): the
+        // grain has deactivated (StoredStateGuard) and the next try reads the stored state.
+        "InconsistentStateException",
     };
 
     // PostgreSQL error classes that pass: 08 connection exception, 53 insufficient resources,

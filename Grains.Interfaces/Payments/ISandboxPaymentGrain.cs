@@ -74,9 +74,14 @@ public sealed record SandboxPayment(
     [Id(9)]
     public string? PaymentTokenId { get; init; }
 
-    /// <summary>The refunds made of this payment, in order (empty when none).</summary>
+    /// <summary>
+    /// The refunds made of this payment, in order (empty when none). An array, not an interface:
+    /// this record is kept in grain storage, whose JSON names a value's runtime type, and a
+    /// collection expression assigned to an interface is a compiler-made type that cannot be
+    /// read back (Hosting/StoredStateRoundTripTests).
+    /// </summary>
     [Id(60)]
-    public IReadOnlyList<SandboxRefund> Refunds { get; init; } = [];
+    public SandboxRefund[] Refunds { get; init; } = [];
 }
 
 public enum SandboxDecision

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using PaySessions.Grains.Storage;
 
 namespace PaySessions.Grains.Merchants;
 
@@ -42,7 +43,7 @@ public sealed class ApiKeyGrain(
             Hash = Convert.FromHexString(this.GetPrimaryKeyString()),
             CreatedAt = clock.GetUtcNow(),
         };
-        await record.WriteStateAsync();
+        await record.WriteStateRetryingAsync();
     }
 
     public async Task Revoke()
@@ -53,7 +54,7 @@ public sealed class ApiKeyGrain(
         }
 
         record.State.RevokedAt = clock.GetUtcNow();
-        await record.WriteStateAsync();
+        await record.WriteStateRetryingAsync();
     }
 
     // The grain id is the hash the caller computed from the presented key; the stored hash must

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using PaySessions.Grains.Payments;
 using PaySessions.Grains.Sessions;
+using PaySessions.Grains.Storage;
 using PaySessions.Grains.Webhooks;
 
 namespace PaySessions.Grains.Merchants;
@@ -40,7 +41,7 @@ public sealed class BusinessGrain(
         if (!record.RecordExists)
         {
             record.State = new BusinessRecord { Name = name.Trim(), CreatedAt = clock.GetUtcNow(), WebhookEvents = [.. PayvioxWebhookEvents.Default] };
-            await record.WriteStateAsync();
+            await record.WriteStateRetryingAsync();
         }
 
         // Listed after the record exists, and again on every Register (a no-op then): a failure
@@ -89,7 +90,7 @@ public sealed class BusinessGrain(
             {
                 Name = name.Trim(), CreatedAt = clock.GetUtcNow(), ParentBusinessId = parentBusinessId, WebhookEvents = [.. PayvioxWebhookEvents.Default],
             };
-            await record.WriteStateAsync();
+            await record.WriteStateRetryingAsync();
         }
 
         // The sub-account is recorded (grain, then listed with its parent) before the parent learns
@@ -130,7 +131,7 @@ public sealed class BusinessGrain(
         }
 
         record.State.SubAccounts = [.. record.State.SubAccounts.Union(listed, StringComparer.Ordinal)];
-        await record.WriteStateAsync();
+        await record.WriteStateRetryingAsync();
         _actsFor = null;
         return null;
     }
@@ -173,7 +174,7 @@ public sealed class BusinessGrain(
         }
 
         record.State.CallbackToken = secrets.Protect(token);
-        await record.WriteStateAsync();
+        await record.WriteStateRetryingAsync();
         return new CallbackTokenIssue(true, token, null);
     }
 
@@ -195,7 +196,7 @@ public sealed class BusinessGrain(
         }
 
         record.State.ReturnUrl = canonical;
-        await record.WriteStateAsync();
+        await record.WriteStateRetryingAsync();
         return ShopSettings(true, null);
     }
 
@@ -213,7 +214,7 @@ public sealed class BusinessGrain(
         }
 
         record.State.FrameOrigins = [.. canonical];
-        await record.WriteStateAsync();
+        await record.WriteStateRetryingAsync();
         return ShopSettings(true, null);
     }
 
@@ -246,7 +247,7 @@ public sealed class BusinessGrain(
     {
         EnsureRegistered();
         record.State.EnabledPaymentMethods = [.. methodIds.Distinct(StringComparer.Ordinal)];
-        await record.WriteStateAsync();
+        await record.WriteStateRetryingAsync();
     }
 
     public async Task<PaymentMethodsChange> EnableMethods(IReadOnlyList<string> methodIds)
@@ -269,7 +270,7 @@ public sealed class BusinessGrain(
         if (added.Count > 0)
         {
             record.State.EnabledPaymentMethods.AddRange(added);
-            await record.WriteStateAsync();
+            await record.WriteStateRetryingAsync();
         }
 
         return new PaymentMethodsChange(true, [.. record.State.EnabledPaymentMethods], null);
@@ -292,7 +293,7 @@ public sealed class BusinessGrain(
 
         if (enabled.RemoveAll(id => methodIds.Contains(id, StringComparer.Ordinal)) > 0)
         {
-            await record.WriteStateAsync();
+            await record.WriteStateRetryingAsync();
         }
 
         return new PaymentMethodsChange(true, [.. enabled], null);
@@ -340,7 +341,7 @@ public sealed class BusinessGrain(
         }
 
         record.State.WebhookEvents = [.. chosen];
-        await record.WriteStateAsync();
+        await record.WriteStateRetryingAsync();
         return new WebhookEventsChange(true, chosen, null);
     }
 
@@ -359,7 +360,7 @@ public sealed class BusinessGrain(
         if (record.State.LatePaymentPolicy != policy)
         {
             record.State.LatePaymentPolicy = policy;
-            await record.WriteStateAsync();
+            await record.WriteStateRetryingAsync();
         }
 
         return new LatePaymentPolicyChange(true, policy, null);
@@ -387,7 +388,7 @@ public sealed class BusinessGrain(
 
         record.State.WebhookUrl = url;
         record.State.WebhookSecret = secrets.Protect(secret);
-        await record.WriteStateAsync();
+        await record.WriteStateRetryingAsync();
         return new WebhookConfiguration(true, secret, null);
     }
 
@@ -402,7 +403,7 @@ public sealed class BusinessGrain(
         if (key.RevokedAt is null)
         {
             record.State.Keys[record.State.Keys.IndexOf(key)] = key with { RevokedAt = clock.GetUtcNow() };
-            await record.WriteStateAsync();
+            await record.WriteStateRetryingAsync();
         }
 
         // The key grain is what requests consult: revoke there even when this record already says so.
@@ -430,7 +431,7 @@ public sealed class BusinessGrain(
             }
         }
 
-        await record.WriteStateAsync();
+        await record.WriteStateRetryingAsync();
         foreach (var (hash, kind, mode) in added)
         {
             await grains.GetGrain<IApiKeyGrain>(hash).Assign(BusinessId, kind, mode);

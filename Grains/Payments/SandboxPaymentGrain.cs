@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using PaySessions.Grains.Sessions;
+using PaySessions.Grains.Storage;
 
 namespace PaySessions.Grains.Payments;
 
@@ -26,7 +27,7 @@ public sealed partial class SandboxPaymentGrain(
         if (!record.RecordExists)
         {
             record.State = payment with { Status = "pending", PaymentId = null };
-            await record.WriteStateAsync();
+            await record.WriteStateRetryingAsync();
         }
     }
 
@@ -51,7 +52,7 @@ public sealed partial class SandboxPaymentGrain(
                 PaymentId = approve && !saves ? "sbxpay_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12)) : null,
                 PaymentTokenId = approve && saves ? "ptkn-" + Guid.NewGuid().ToString("D") : null,
             };
-            await record.WriteStateAsync();
+            await record.WriteStateRetryingAsync();
         }
         else if (record.State.Status != wanted)
         {
@@ -74,7 +75,7 @@ public sealed partial class SandboxPaymentGrain(
         {
             // The same refund asked again (a retry): counted, and answered as the first time.
             record.State = payment with { Refunds = refunds.Select(r => r.RefundId == earlier.RefundId ? r with { Requests = r.Requests + 1 } : r).ToArray() };
-            await record.WriteStateAsync();
+            await record.WriteStateRetryingAsync();
             return new SandboxRefundResult(true, earlier.SandboxRefundId, null);
         }
 
@@ -90,10 +91,8 @@ public sealed partial class SandboxPaymentGrain(
         }
 
         var refund = new SandboxRefund(request.RefundId, "sbxref_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12)), request.Amount, payment.Currency, 1);
-        // An array, not a collection expression: grain storage writes the runtime type's name
-        // into the JSON, and the compiler's hidden list type cannot be read back on activation.
-        record.State = payment with { Refunds = refunds.Append(refund).ToArray() };
-        await record.WriteStateAsync();
+        record.State = payment with { Refunds = [.. refunds, refund] };
+        await record.WriteStateRetryingAsync();
         return new SandboxRefundResult(true, refund.SandboxRefundId, null);
     }
 

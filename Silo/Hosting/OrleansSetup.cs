@@ -44,6 +44,7 @@ public static class OrleansSetup
         // so the provider's own fallback registration (to a provider named "Default") stays out.
         silo.Services.AddSingleton<ILogViewAdaptorFactory>(services => services.GetRequiredKeyedService<ILogViewAdaptorFactory>(StorageNames.SessionEvents));
         silo.AddCustomStorageBasedLogConsistencyProvider(StorageNames.SessionEvents);
+        silo.AddIncomingGrainCallFilter<PaySessions.Grains.Storage.StoredStateGuard>();
 
         var services = silo.Services;
         services.TryAddSingleton(TimeProvider.System);

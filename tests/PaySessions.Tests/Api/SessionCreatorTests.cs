@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging.Abstractions;
 using PaySessions.Api.Core;
 using PaySessions.Api.Http;
 using PaySessions.Grains.Sessions;
@@ -12,7 +13,7 @@ namespace PaySessions.Tests.Api;
 [Collection(ApiCollection.Name)]
 public sealed class SessionCreatorTests(ApiFixture api)
 {
-    private SessionCreator Creator => new(api.Host.Grains);
+    private SessionCreator Creator => new(api.Host.Grains, NullLogger<SessionCreator>.Instance);
 
     [Fact]
     public async Task A_valid_command_is_Created_with_the_session_and_no_payment()

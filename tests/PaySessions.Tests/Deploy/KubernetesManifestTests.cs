@@ -174,6 +174,16 @@ public sealed class KubernetesManifestTests
         Assert.Equal("Production", Environment()["ASPNETCORE_ENVIRONMENT"]);
     }
 
+    [Fact]
+    public void The_pods_trust_forwarded_addresses_from_a_network_the_service_accepts()
+    {
+        var trusted = Environment().Where(e => e.Key.StartsWith("PaySessions__Http__TrustedProxies__", StringComparison.Ordinal)).Select(e => e.Value).ToList();
+
+        Assert.NotEmpty(trusted);
+        Assert.All(trusted, value => Assert.True(PaySessions.Api.ApiOptions.TryParseProxy(value, out _), $"'{value}' is not an address or a network"));
+        Assert.Contains(trusted, value => value!.Contains('/', StringComparison.Ordinal));
+    }
+
     private static V1Deployment Deployment => Single<V1Deployment>();
 
     private static V1Container Container => Deployment.Spec.Template.Spec.Containers.Single();
