@@ -4,6 +4,8 @@
 # (`dotnet run -c Release --project Silo`, Development) and the baseline in bench/create/Baseline,
 # drives both with wrk at 1, 16 and 64 connections, and prints one markdown table.
 # Usage: bash bench/create/run.sh [seconds per cell, default 10]
+#        SERVICE_ENV="NAME=value ..." adds settings to the service's environment only (an A/B of a
+#        setting: run once with and once without).
 #        bash bench/create/run.sh --serve   starts PostgreSQL and both sides as a run does, prints
 #        their ports and the service's process id (for dotnet-counters and dotnet-trace), and keeps
 #        them up until interrupted.
@@ -70,6 +72,7 @@ setsid env "${common_env[@]}" \
   PaySessions__Cluster__GatewayPort="$gateway_port" \
   PaySessions__RateLimits__PerIp__Limit=1000000 PaySessions__RateLimits__PerIp__Window=00:00:01 \
   PaySessions__RateLimits__PerCustomer__Limit=1000000 PaySessions__RateLimits__PerCustomer__Window=00:00:01 \
+  ${SERVICE_ENV:-} \
   dotnet run -c Release --no-build --no-launch-profile --project "$repo/Silo" >"$dir/service.log" 2>&1 &
 pids+=($!)
 setsid env "${common_env[@]}" \
