@@ -73,9 +73,9 @@ public sealed class WebhookPacingTests(WebhookPacingTests.PacedHost paced) : ICl
         await using var receiver = await WebhookReceiver.StartAsync();
         var (businessId, _) = await paced.Business(receiver.Url);
 
-        // The notices were due first; 30 events are due too.
-        var notices = await paced.Queue(businessId, PayvioxWebhookEvents.Expired, 10);
-        var events = await paced.Queue(businessId, PayvioxWebhookEvents.Succeeded, 30);
+        // Queued in one transaction (no claim can come between them): the notices due first, then 30 events.
+        var queued = await paced.Queue(businessId, (PayvioxWebhookEvents.Expired, 10), (PayvioxWebhookEvents.Succeeded, 30));
+        var (notices, events) = (queued[0], queued[1]);
         var received = await receiver.WaitFor(d => d.Count >= 40, Within);
         await paced.WaitDelivered([.. notices, .. events]);
 
@@ -109,31 +109,46 @@ public sealed class WebhookPacingTests(WebhookPacingTests.PacedHost paced) : ICl
             return (keys.BusinessId, secret);
         }
 
+        public async Task<IReadOnlyList<Guid>> Queue(string businessId, string type, int count) =>
+            (await Queue(businessId, (type, count)))[0];
+
         /// <summary>
-        /// Queues <paramref name="count"/> due deliveries of a type, as the event store queues a
+        /// Queues due deliveries of each type, in one transaction, as the event store queues a
         /// session event's webhook (no subscription: always sent), one after another in due time.
         /// </summary>
-        public async Task<IReadOnlyList<Guid>> Queue(string businessId, string type, int count)
+        public async Task<IReadOnlyList<IReadOnlyList<Guid>>> Queue(string businessId, params (string Type, int Count)[] batches)
         {
             await using var db = NpgsqlDataSource.Create(_api.Host.ConnectionString);
-            await using var command = db.CreateCommand("""
-                INSERT INTO webhook_deliveries (event_id, session_id, business_id, type, sequence, payload, next_attempt_at, created_at)
-                SELECT gen_random_uuid(), 'sess_paced_' || i, $1, $2, 1, json_build_object('type', $2::text, 'n', i),
-                       now() + i * interval '1 microsecond', now()
-                FROM generate_series(1, $3) AS i
-                RETURNING event_id
-                """);
-            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = businessId });
-            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = type });
-            command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = count });
-            await using var reader = await command.ExecuteReaderAsync();
-            var ids = new List<Guid>();
-            while (await reader.ReadAsync())
+            await using var connection = await db.OpenConnectionAsync();
+            await using var transaction = await connection.BeginTransactionAsync();
+            var queued = new List<IReadOnlyList<Guid>>();
+            var offset = 0;
+            foreach (var (type, count) in batches)
             {
-                ids.Add(reader.GetGuid(0));
+                await using var command = new NpgsqlCommand("""
+                    INSERT INTO webhook_deliveries (event_id, session_id, business_id, type, sequence, payload, next_attempt_at, created_at)
+                    SELECT gen_random_uuid(), 'sess_paced_' || i, $1, $2, 1, json_build_object('type', $2::text, 'n', i),
+                           now() + ($4 + i) * interval '1 microsecond', now()
+                    FROM generate_series(1, $3) AS i
+                    RETURNING event_id
+                    """, connection, transaction);
+                command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = businessId });
+                command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = type });
+                command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = count });
+                command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = offset });
+                await using var reader = await command.ExecuteReaderAsync();
+                var ids = new List<Guid>();
+                while (await reader.ReadAsync())
+                {
+                    ids.Add(reader.GetGuid(0));
+                }
+
+                queued.Add(ids);
+                offset += count;
             }
 
-            return ids;
+            await transaction.CommitAsync();
+            return queued;
         }
 
         /// <summary>Waits until the outbox records every one delivered, with one attempt each.</summary>
