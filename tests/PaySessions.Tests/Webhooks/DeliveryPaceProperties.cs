@@ -127,4 +127,22 @@ public sealed class DeliveryPaceProperties
             Assert.Equal(TimeSpan.Zero, wait);
         }
     }
+
+    [Theory]
+    [InlineData(-1, 50, 8, true)]
+    [InlineData(0, 50, 8, false)]
+    [InlineData(200, 0, 8, true)]
+    [InlineData(200, 50, 0, true)]
+    [InlineData(1, 1, 1, false)]
+    public void Start_up_refuses_a_negative_ceiling_and_an_empty_batch_or_no_concurrency(int perSecond, int batch, int concurrent, bool refused)
+    {
+        var result = new WebhookOptionsValidator().Validate(
+            null, new WebhookOptions { MaxDeliveriesPerSecond = perSecond, BatchSize = batch, MaxConcurrentDeliveries = concurrent });
+
+        Assert.Equal(refused, result.Failed);
+        if (refused)
+        {
+            Assert.Contains("PaySessions:Webhooks:MaxDeliveriesPerSecond", result.FailureMessage, StringComparison.Ordinal);
+        }
+    }
 }
