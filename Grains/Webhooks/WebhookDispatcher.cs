@@ -20,9 +20,10 @@ namespace PaySessions.Grains.Webhooks;
 /// Payviox's 30 s, 5 min, 30 min, then doubling, for three days). A delivery whose type the
 /// business did not choose ends as <c>unsubscribed</c> without being sent. Delivery is at
 /// least once: a crash after a merchant answered but before the row was updated sends again.
-/// Each silo sends at most <see cref="WebhookOptions.MaxDeliveriesPerSecond"/> requests a second
-/// (<see cref="DeliveryPace"/>), <see cref="WebhookOptions.MaxConcurrentDeliveries"/> at once, and
-/// takes a payment's webhooks before expiry notices (<see cref="PostgresWebhookOutbox.ClaimDueAsync"/>).
+/// Each silo sends at most <see cref="WebhookOptions.MaxExpiryNoticesPerSecond"/> expiry notices a
+/// second (<see cref="DeliveryPace"/>) and <see cref="WebhookOptions.MaxConcurrentDeliveries"/>
+/// requests at once, and takes a payment's webhooks before expiry notices, unpaced
+/// (<see cref="PostgresWebhookOutbox.ClaimDueAsync"/>).
 /// </summary>
 public sealed partial class WebhookDispatcher(
     IWebhookOutbox outbox,
@@ -43,7 +44,7 @@ public sealed partial class WebhookDispatcher(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value;
-        var pace = new DeliveryPace(settings.MaxDeliveriesPerSecond, settings.BatchSize, clock);
+        var pace = new DeliveryPace(settings.MaxExpiryNoticesPerSecond, settings.BatchSize, clock);
         await OutboxPolling.RunAsync(
             cancellationToken => DeliverDueAsync(pace, cancellationToken),
             settings.PollInterval,
@@ -53,25 +54,35 @@ public sealed partial class WebhookDispatcher(
     }
 
     /// <summary>
-    /// One pass: waits for the pace to allow a batch, claims that many due deliveries (events before
-    /// expiry notices, <see cref="PostgresWebhookOutbox.ClaimDueAsync"/>), sends them in parallel and
-    /// records them together: one commit for the whole batch rather than one per delivery, so a burst
-    /// of webhooks (a mass expiry) does not spend the database's commits that session appends need. A
-    /// crash between sending and recording sends again when the lease runs out (at least once).
-    /// True when it found any.
+    /// One pass: claims up to a batch of due deliveries (events before expiry notices,
+    /// <see cref="PostgresWebhookOutbox.ClaimDueAsync"/>), with no more notices than the pace allows
+    /// now; sends them in parallel and records them together: one commit for the whole batch rather
+    /// than one per delivery, so a burst of webhooks (a mass expiry) does not spend the database's
+    /// commits that session appends need. Only notices are paced: a payment's, a refund's or a
+    /// cancel's webhook never waits for the pace, so a steady stream of them can never fall behind a
+    /// ceiling. A crash between sending and recording sends again when the lease runs out (at least
+    /// once). True when it found any, or when notices may be waiting for the pace.
     /// </summary>
     private async Task<bool> DeliverDueAsync(DeliveryPace pace, CancellationToken cancellationToken)
     {
         var settings = options.Value;
-        var allowed = await pace.TakeAsync(settings.BatchSize, cancellationToken);
-        var sent = 0;
+        var notices = pace.TryTake(settings.BatchSize, out var untilNotices);
+        var noticesSent = 0;
         try
         {
             var lease = (settings.Timeout * 2) + TimeSpan.FromSeconds(30);
-            var due = await outbox.ClaimDueAsync(clock.GetUtcNow(), lease, allowed, cancellationToken);
+            var due = await outbox.ClaimDueAsync(clock.GetUtcNow(), lease, settings.BatchSize, notices, cancellationToken);
             if (due.Count == 0)
             {
-                return false;
+                if (notices > 0)
+                {
+                    return false;
+                }
+
+                // Notices may be due but the pace allows none yet: look again once it does (a
+                // fraction of a second), not after a whole poll interval.
+                await Task.Delay(untilNotices, clock, cancellationToken);
+                return true;
             }
 
             // Each business's endpoint and keys are read (and the keys decrypted) once per batch, not once per delivery.
@@ -79,7 +90,7 @@ public sealed partial class WebhookDispatcher(
             var client = http.CreateClient(HttpClientName);
             var outcomes = new WebhookOutcome[due.Count];
             await Parallel.ForAsync(0, due.Count, new ParallelOptions { MaxDegreeOfParallelism = settings.MaxConcurrentDeliveries, CancellationToken = cancellationToken },
-                async (i, token) => outcomes[i] = await Deliver(client, targets[due[i].BusinessId], due[i], () => Interlocked.Increment(ref sent), token));
+                async (i, token) => outcomes[i] = await Deliver(client, targets[due[i].BusinessId], due[i], CountNotice(due[i]), token));
             await outbox.RecordAsync(outcomes, cancellationToken);
             WebhookMetrics.Recorded(outcomes);
             foreach (var outcome in outcomes)
@@ -94,9 +105,12 @@ public sealed partial class WebhookDispatcher(
         }
         finally
         {
-            // Only requests that went out count against the ceiling.
-            pace.Return(allowed - Volatile.Read(ref sent));
+            // Only notices that went out count against the ceiling.
+            pace.Return(notices - Volatile.Read(ref noticesSent));
         }
+
+        Action CountNotice(ClaimedWebhook delivery) =>
+            PostgresWebhookOutbox.IsNotice(delivery.Type) ? () => Interlocked.Increment(ref noticesSent) : static () => { };
     }
 
     private async Task<Dictionary<string, ResolvedTarget?>> ResolveTargets(IReadOnlyList<ClaimedWebhook> due)

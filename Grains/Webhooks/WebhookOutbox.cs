@@ -28,10 +28,11 @@ public sealed record WebhookOutcome(ClaimedWebhook Delivery, DateTimeOffset At, 
 public interface IWebhookOutbox
 {
     /// <summary>
-    /// Claims up to <paramref name="limit"/> due deliveries, leasing each until now + <paramref name="lease"/>:
-    /// another silo skips claimed rows, and a row whose dispatcher died is due again after the lease.
+    /// Claims up to <paramref name="limit"/> due deliveries, of which at most <paramref name="noticeLimit"/>
+    /// expiry notices, leasing each until now + <paramref name="lease"/>: another silo skips claimed
+    /// rows, and a row whose dispatcher died is due again after the lease.
     /// </summary>
-    Task<IReadOnlyList<ClaimedWebhook>> ClaimDueAsync(DateTimeOffset now, TimeSpan lease, int limit, CancellationToken cancellationToken);
+    Task<IReadOnlyList<ClaimedWebhook>> ClaimDueAsync(DateTimeOffset now, TimeSpan lease, int limit, int noticeLimit, CancellationToken cancellationToken);
 
     /// <summary>
     /// Records attempts and each delivery's new state (delivered, retry at a time, failed for good,
@@ -92,7 +93,7 @@ public sealed class PostgresWebhookOutbox(NpgsqlDataSource dataSource) : IWebhoo
             SELECT event_id, next_attempt_at FROM webhook_deliveries
             WHERE status = 'pending' AND type IN ({NoticeList}) AND next_attempt_at <= $1
             ORDER BY next_attempt_at
-            LIMIT $3
+            LIMIT $5
             FOR UPDATE SKIP LOCKED
         ), ranked AS (
             SELECT event_id, next_attempt_at, 1 AS rank FROM events
@@ -112,13 +113,18 @@ public sealed class PostgresWebhookOutbox(NpgsqlDataSource dataSource) : IWebhoo
     /// <summary>The notices a claim of <paramref name="limit"/> keeps room for, when that many are due.</summary>
     public static int NoticeReserve(int limit) => limit < 2 ? 0 : Math.Max(1, limit / NoticeShareDivisor);
 
-    public async Task<IReadOnlyList<ClaimedWebhook>> ClaimDueAsync(DateTimeOffset now, TimeSpan lease, int limit, CancellationToken cancellationToken)
+    /// <summary>Whether a webhook type is an expiry notice (the paced lane).</summary>
+    public static bool IsNotice(string type) => NoticeTypes.Contains(type);
+
+    public async Task<IReadOnlyList<ClaimedWebhook>> ClaimDueAsync(DateTimeOffset now, TimeSpan lease, int limit, int noticeLimit, CancellationToken cancellationToken)
     {
+        noticeLimit = Math.Clamp(noticeLimit, 0, limit);
         await using var command = dataSource.CreateCommand(ClaimSql);
         command.Parameters.Add(Time(now));
         command.Parameters.Add(Time(now + lease));
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
-        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = NoticeReserve(limit) });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = Math.Min(NoticeReserve(limit), noticeLimit) });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = noticeLimit });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var claimed = new List<ClaimedWebhook>();
         while (await reader.ReadAsync(cancellationToken))
@@ -130,7 +136,7 @@ public sealed class PostgresWebhookOutbox(NpgsqlDataSource dataSource) : IWebhoo
         }
 
         // RETURNING keeps no order: events first, then notices, each oldest first.
-        return [.. claimed.OrderBy(c => NoticeTypes.Contains(c.Type) ? 1 : 0).ThenBy(c => c.CreatedAt)];
+        return [.. claimed.OrderBy(c => IsNotice(c.Type) ? 1 : 0).ThenBy(c => c.CreatedAt)];
     }
 
     public async Task RecordAsync(IReadOnlyList<WebhookOutcome> outcomes, CancellationToken cancellationToken)

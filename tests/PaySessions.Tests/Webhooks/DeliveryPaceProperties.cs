@@ -137,12 +137,12 @@ public sealed class DeliveryPaceProperties
     public void Start_up_refuses_a_negative_ceiling_and_an_empty_batch_or_no_concurrency(int perSecond, int batch, int concurrent, bool refused)
     {
         var result = new WebhookOptionsValidator().Validate(
-            null, new WebhookOptions { MaxDeliveriesPerSecond = perSecond, BatchSize = batch, MaxConcurrentDeliveries = concurrent });
+            null, new WebhookOptions { MaxExpiryNoticesPerSecond = perSecond, BatchSize = batch, MaxConcurrentDeliveries = concurrent });
 
         Assert.Equal(refused, result.Failed);
         if (refused)
         {
-            Assert.Contains("PaySessions:Webhooks:MaxDeliveriesPerSecond", result.FailureMessage, StringComparison.Ordinal);
+            Assert.Contains("PaySessions:Webhooks:MaxExpiryNoticesPerSecond", result.FailureMessage, StringComparison.Ordinal);
         }
     }
 }

@@ -11,8 +11,8 @@ namespace PaySessions.Tests.Webhooks;
 /// second in claims of 5) with a loopback receiver: a burst of outbox rows, queued the way the
 /// event store queues them, is delivered completely, signed as always, and never faster than the
 /// ceiling allows as the receiver's own clock sees it; a payment's webhook queued behind a mass of
-/// expiry notices goes out with the next claim; and a flood of events still leaves every claim
-/// room for a notice. Counts and order only: nothing here asserts how long anything took.
+/// expiry notices goes out with the next claim; a flood of events still leaves a claim room for a
+/// notice; and only notices wait for the pace. Counts and order only: nothing here asserts how long anything took.
 /// </summary>
 public sealed class WebhookPacingTests(WebhookPacingTests.PacedHost paced) : IClassFixture<WebhookPacingTests.PacedHost>
 {
@@ -83,10 +83,32 @@ public sealed class WebhookPacingTests(WebhookPacingTests.PacedHost paced) : ICl
         var order = received.Select(d => d.WebhookId).ToList();
         Assert.Equal(noticeIds.Concat(events.Select(StandardWebhookSignature.IdOf)).Order(), order.Order());
 
-        // One in five of a claim is kept for the notices: a notice is in the first claim, and the
-        // first 30 arrivals (six claims) are not all events.
+        // One in five of a claim is kept for the notices whenever the pace allows any: a notice is
+        // in the first claim although 30 events are due with it. (Events are unpaced, so the claims
+        // that come while the pace is spent take events only.)
         Assert.InRange(order.FindIndex(noticeIds.Contains) + 1, 1, Batch);
-        Assert.True(order.Take(30).Count(noticeIds.Contains) >= 6 - 1, string.Join(" ", order.Select(id => noticeIds.Contains(id) ? "n" : "e")));
+    }
+
+    [Fact]
+    public async Task Only_expiry_notices_wait_for_the_pace_a_claim_with_no_notice_allowance_still_takes_every_due_event()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var (businessId, _) = await paced.Business(receiver.Url);
+        // Due an hour from now, so the host's own dispatcher leaves them; claimed here as if two hours had passed.
+        var queued = await paced.Queue(businessId, TimeSpan.FromHours(1), (PayvioxWebhookEvents.Expired, 6), (PayvioxWebhookEvents.Succeeded, 3), (PayvioxWebhookEvents.Expired, 6));
+        var notices = queued[0].Concat(queued[2]).ToHashSet();
+        var outbox = new PostgresWebhookOutbox(paced.DataSource);
+        var later = DateTimeOffset.UtcNow.AddHours(2);
+
+        // No notice allowed (the pace is spent): the events, however many notices are due before them.
+        var eventsOnly = await outbox.ClaimDueAsync(later, TimeSpan.FromMinutes(5), 10, 0, CancellationToken.None);
+        Assert.Equal(queued[1].Order(), eventsOnly.Select(c => c.EventId).Order());
+
+        // Two allowed: two notices, the oldest due, and no more however much room the claim has.
+        var twoNotices = await outbox.ClaimDueAsync(later, TimeSpan.FromMinutes(5), 10, 2, CancellationToken.None);
+        Assert.Equal(queued[0].Take(2).Order(), twoNotices.Select(c => c.EventId).Order());
+        Assert.All(twoNotices, c => Assert.True(PostgresWebhookOutbox.IsNotice(c.Type)));
+        Assert.All(twoNotices, c => Assert.Contains(c.EventId, notices));
     }
 
     /// <summary>One host for the class, paced slowly enough that the order of claims shows.</summary>
@@ -96,11 +118,23 @@ public sealed class WebhookPacingTests(WebhookPacingTests.PacedHost paced) : ICl
 
         public Task InitializeAsync() => _api.InitializeWith(new Dictionary<string, string?>(TestMerchants.FastRetries())
         {
-            [$"{WebhookOptions.Section}:MaxDeliveriesPerSecond"] = PerSecond.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            [$"{WebhookOptions.Section}:MaxExpiryNoticesPerSecond"] = PerSecond.ToString(System.Globalization.CultureInfo.InvariantCulture),
             [$"{WebhookOptions.Section}:BatchSize"] = Batch.ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
 
-        public Task DisposeAsync() => _api.DisposeAsync();
+        public async Task DisposeAsync()
+        {
+            if (_dataSource is not null)
+            {
+                await _dataSource.DisposeAsync();
+            }
+
+            await _api.DisposeAsync();
+        }
+
+        private NpgsqlDataSource? _dataSource;
+
+        public NpgsqlDataSource DataSource => _dataSource ??= NpgsqlDataSource.Create(_api.Host.ConnectionString);
 
         public async Task<(string BusinessId, string Secret)> Business(string url)
         {
@@ -116,7 +150,11 @@ public sealed class WebhookPacingTests(WebhookPacingTests.PacedHost paced) : ICl
         /// Queues due deliveries of each type, in one transaction, as the event store queues a
         /// session event's webhook (no subscription: always sent), one after another in due time.
         /// </summary>
-        public async Task<IReadOnlyList<IReadOnlyList<Guid>>> Queue(string businessId, params (string Type, int Count)[] batches)
+        public Task<IReadOnlyList<IReadOnlyList<Guid>>> Queue(string businessId, params (string Type, int Count)[] batches) =>
+            Queue(businessId, TimeSpan.Zero, batches);
+
+        /// <summary>The same, due <paramref name="dueIn"/> from now.</summary>
+        public async Task<IReadOnlyList<IReadOnlyList<Guid>>> Queue(string businessId, TimeSpan dueIn, params (string Type, int Count)[] batches)
         {
             await using var db = NpgsqlDataSource.Create(_api.Host.ConnectionString);
             await using var connection = await db.OpenConnectionAsync();
@@ -128,7 +166,7 @@ public sealed class WebhookPacingTests(WebhookPacingTests.PacedHost paced) : ICl
                 await using var command = new NpgsqlCommand("""
                     INSERT INTO webhook_deliveries (event_id, session_id, business_id, type, sequence, payload, next_attempt_at, created_at)
                     SELECT gen_random_uuid(), 'sess_paced_' || i, $1, $2, 1, json_build_object('type', $2::text, 'n', i),
-                           now() + ($4 + i) * interval '1 microsecond', now()
+                           now() + $5 + ($4 + i) * interval '1 microsecond', now()
                     FROM generate_series(1, $3) AS i
                     RETURNING event_id
                     """, connection, transaction);
@@ -136,6 +174,7 @@ public sealed class WebhookPacingTests(WebhookPacingTests.PacedHost paced) : ICl
                 command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = type });
                 command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = count });
                 command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = offset });
+                command.Parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = dueIn });
                 await using var reader = await command.ExecuteReaderAsync();
                 var ids = new List<Guid>();
                 while (await reader.ReadAsync())
