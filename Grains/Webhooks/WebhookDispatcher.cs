@@ -15,11 +15,15 @@ namespace PaySessions.Grains.Webhooks;
 /// Sends merchant webhooks from the outbox, on every silo: claim due rows, POST each signed body
 /// (<c>PaySessions-Signature: t=…,v1=…</c>, <c>webhook-id: evt_…</c> the event's id, the same on
 /// every retry, and for the Xendit dialect <c>x-callback-token</c>, the business's token read
-/// and decrypted for each attempt; for the Payviox dialect also <c>Signature</c>, the hex HMAC of
+/// and decrypted for each batch of attempts; for the Payviox dialect also <c>Signature</c>, the hex HMAC of
 /// the body alone; and the Standard Webhooks trio, <see cref="StandardWebhookSignature"/>), record the attempt, and schedule the next one (<see cref="WebhookRetrySchedule"/>:
 /// Payviox's 30 s, 5 min, 30 min, then doubling, for three days). A delivery whose type the
 /// business did not choose ends as <c>unsubscribed</c> without being sent. Delivery is at
 /// least once: a crash after a merchant answered but before the row was updated sends again.
+/// Each silo sends at most <see cref="WebhookOptions.MaxExpiryNoticesPerSecond"/> expiry notices a
+/// second (<see cref="DeliveryPace"/>) and <see cref="WebhookOptions.MaxConcurrentDeliveries"/>
+/// requests at once, and takes a payment's webhooks before expiry notices, unpaced
+/// (<see cref="PostgresWebhookOutbox.ClaimDueAsync"/>).
 /// </summary>
 public sealed partial class WebhookDispatcher(
     IWebhookOutbox outbox,
@@ -36,62 +40,140 @@ public sealed partial class WebhookDispatcher(
     public const string WebhookIdHeader = "webhook-id";
     public const string CallbackTokenHeader = "x-callback-token";
     public const string BodySignatureHeader = "Signature";
-    private const int Parallelism = 8;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value;
-        // A claimed batch is sent in parallel and recorded together: one commit for the whole
-        // batch rather than one per delivery, so a burst of webhooks (a mass expiry) does not
-        // spend the database's commits that session appends need. A crash between sending and
-        // recording sends again when the lease runs out (at least once).
+        var pace = new DeliveryPace(settings.MaxExpiryNoticesPerSecond, settings.BatchSize, clock);
         await OutboxPolling.RunAsync(
-            async cancellationToken =>
-            {
-                var lease = (settings.Timeout * 2) + TimeSpan.FromSeconds(30);
-                var due = await outbox.ClaimDueAsync(clock.GetUtcNow(), lease, settings.BatchSize, cancellationToken);
-                if (due.Count == 0)
-                {
-                    return false;
-                }
-
-                var outcomes = new WebhookOutcome[due.Count];
-                await Parallel.ForAsync(0, due.Count, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken },
-                    async (i, token) => outcomes[i] = await Deliver(due[i], token));
-                await outbox.RecordAsync(outcomes, cancellationToken);
-                WebhookMetrics.Recorded(outcomes);
-                foreach (var outcome in outcomes)
-                {
-                    if (outcome.Status is "pending" or "failed")
-                    {
-                        LogAttemptFailed(logger, outcome.Delivery.EventId, outcome.Delivery.Attempts + 1, outcome.Attempt?.StatusCode ?? 0, outcome.Status == "failed");
-                    }
-                }
-
-                return true;
-            },
+            cancellationToken => DeliverDueAsync(pace, cancellationToken),
             settings.PollInterval,
             clock,
             e => LogLoopFailed(logger, e),
             stoppingToken);
     }
 
-    private async Task<WebhookOutcome> Deliver(ClaimedWebhook delivery, CancellationToken cancellationToken)
+    /// <summary>
+    /// One pass: claims up to a batch of due deliveries (events before expiry notices,
+    /// <see cref="PostgresWebhookOutbox.ClaimDueAsync"/>), with no more notices than the pace allows
+    /// now; sends them in parallel and records them together: one commit for the whole batch rather
+    /// than one per delivery, so a burst of webhooks (a mass expiry) does not spend the database's
+    /// commits that session appends need. Only notices are paced: a payment's, a refund's or a
+    /// cancel's webhook never waits for the pace, so a steady stream of them can never fall behind a
+    /// ceiling. A crash between sending and recording sends again when the lease runs out (at least
+    /// once). True when it found any, or when notices may be waiting for the pace.
+    /// </summary>
+    private async Task<bool> DeliverDueAsync(DeliveryPace pace, CancellationToken cancellationToken)
     {
-        var target = await grains.GetGrain<IBusinessGrain>(delivery.BusinessId).GetWebhookTarget();
-        if (target is null)
+        var settings = options.Value;
+        var notices = pace.TryTake(settings.BatchSize, out var untilNotices);
+        var noticesSent = 0;
+        try
+        {
+            var lease = (settings.Timeout * 2) + TimeSpan.FromSeconds(30);
+            var due = await outbox.ClaimDueAsync(clock.GetUtcNow(), lease, settings.BatchSize, notices, cancellationToken);
+            if (due.Count == 0)
+            {
+                if (notices > 0)
+                {
+                    return false;
+                }
+
+                // Notices may be due but the pace allows none yet: look again once it does (a
+                // fraction of a second), not after a whole poll interval.
+                await Task.Delay(untilNotices, clock, cancellationToken);
+                return true;
+            }
+
+            // Each business's endpoint and keys are read (and the keys decrypted) once per batch, not once per delivery.
+            var targets = await ResolveTargets(due);
+            var client = http.CreateClient(HttpClientName);
+            var outcomes = new WebhookOutcome[due.Count];
+            await Parallel.ForAsync(0, due.Count, new ParallelOptions { MaxDegreeOfParallelism = settings.MaxConcurrentDeliveries, CancellationToken = cancellationToken },
+                async (i, token) => outcomes[i] = await Deliver(client, targets[due[i].BusinessId], due[i], CountNotice(due[i]), token));
+            await outbox.RecordAsync(outcomes, cancellationToken);
+            WebhookMetrics.Recorded(outcomes);
+            foreach (var outcome in outcomes)
+            {
+                if (outcome.Status is "pending" or "failed")
+                {
+                    LogAttemptFailed(logger, outcome.Delivery.EventId, outcome.Delivery.Attempts + 1, outcome.Attempt?.StatusCode ?? 0, outcome.Status == "failed");
+                }
+            }
+
+            return true;
+        }
+        finally
+        {
+            // Only notices that went out count against the ceiling.
+            pace.Return(notices - Volatile.Read(ref noticesSent));
+        }
+
+        Action CountNotice(ClaimedWebhook delivery) =>
+            PostgresWebhookOutbox.IsNotice(delivery.Type) ? () => Interlocked.Increment(ref noticesSent) : static () => { };
+    }
+
+    private async Task<Dictionary<string, ResolvedTarget?>> ResolveTargets(IReadOnlyList<ClaimedWebhook> due)
+    {
+        var businesses = due.Select(d => d.BusinessId).Distinct(StringComparer.Ordinal).ToList();
+        var found = await Task.WhenAll(businesses.Select(b => grains.GetGrain<IBusinessGrain>(b).GetWebhookTarget()));
+        var targets = new Dictionary<string, ResolvedTarget?>(StringComparer.Ordinal);
+        for (var i = 0; i < businesses.Count; i++)
+        {
+            targets[businesses[i]] = found[i] is { } target ? Resolve(target) : null;
+        }
+
+        return targets;
+    }
+
+    // Read now, not when the event was appended: a rotated secret or token is the one later attempts carry.
+    private ResolvedTarget Resolve(WebhookTarget target)
+    {
+        string? secret = null;
+        string? secretError = null;
+        try
+        {
+            secret = secrets.Unprotect(target.ProtectedSecret);
+        }
+        catch (CryptographicException)
+        {
+            secretError = "The webhook secret cannot be read with the configured keys.";
+        }
+
+        string? callbackToken = null;
+        var callbackTokenError = "The business has no callback token (merchants rotate-callback-token issues one).";
+        if (target.ProtectedCallbackToken is not null)
+        {
+            try
+            {
+                callbackToken = secrets.Unprotect(target.ProtectedCallbackToken);
+                callbackTokenError = null;
+            }
+            catch (CryptographicException)
+            {
+                callbackTokenError = "The callback token cannot be read with the configured keys.";
+            }
+        }
+
+        return new ResolvedTarget(target, secret, secretError, callbackToken, callbackTokenError);
+    }
+
+    private async Task<WebhookOutcome> Deliver(
+        HttpClient client, ResolvedTarget? resolved, ClaimedWebhook delivery, Action sending, CancellationToken cancellationToken)
+    {
+        if (resolved is null)
         {
             // No endpoint configured: nothing to send, now or later.
             return new WebhookOutcome(delivery, clock.GetUtcNow(), null, "skipped", null);
         }
 
-        if (!target.Receives(delivery.Subscription))
+        if (!resolved.Target.Receives(delivery.Subscription))
         {
             // The business did not choose this type (judged now, at send time): recorded, never sent.
             return new WebhookOutcome(delivery, clock.GetUtcNow(), null, "unsubscribed", null);
         }
 
-        var attempt = await Send(target, delivery, cancellationToken);
+        var attempt = await Send(client, resolved, delivery, sending, cancellationToken);
         var now = clock.GetUtcNow();
         if (attempt.StatusCode is >= 200 and < 300)
         {
@@ -105,43 +187,32 @@ public sealed partial class WebhookDispatcher(
         return new WebhookOutcome(delivery, now, attempt, retryAt is null ? "failed" : "pending", retryAt);
     }
 
-    private async Task<AttemptResult> Send(WebhookTarget target, ClaimedWebhook delivery, CancellationToken cancellationToken)
+    private async Task<AttemptResult> Send(
+        HttpClient client, ResolvedTarget resolved, ClaimedWebhook delivery, Action sending, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         int Elapsed() => (int)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        var target = resolved.Target;
 
         if (WebhookUrlGuard.Check(target.Url, options.Value.AllowPrivateNetworks) is { } refused)
         {
             return new AttemptResult(target.Url, null, refused, 0);
         }
 
-        string secret;
-        try
+        if (resolved.Secret is not { } secret)
         {
-            secret = secrets.Unprotect(target.ProtectedSecret);
-        }
-        catch (CryptographicException)
-        {
-            return new AttemptResult(target.Url, null, "The webhook secret cannot be read with the configured keys.", 0);
+            return new AttemptResult(target.Url, null, resolved.SecretError, 0);
         }
 
-        // Read now, not when the event was appended: a rotated token is the one later attempts carry.
         string? callbackToken = null;
         if (delivery.SendsCallbackToken)
         {
-            if (target.ProtectedCallbackToken is null)
+            if (resolved.CallbackToken is null)
             {
-                return new AttemptResult(target.Url, null, "The business has no callback token (merchants rotate-callback-token issues one).", 0);
+                return new AttemptResult(target.Url, null, resolved.CallbackTokenError, 0);
             }
 
-            try
-            {
-                callbackToken = secrets.Unprotect(target.ProtectedCallbackToken);
-            }
-            catch (CryptographicException)
-            {
-                return new AttemptResult(target.Url, null, "The callback token cannot be read with the configured keys.", 0);
-            }
+            callbackToken = resolved.CallbackToken;
         }
 
         var body = Encoding.UTF8.GetBytes(delivery.Payload);
@@ -170,11 +241,12 @@ public sealed partial class WebhookDispatcher(
         }
 
         request.Headers.UserAgent.ParseAdd("PaySessions-Webhooks/1.0");
+        sending();
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(options.Value.Timeout);
-            using var response = await http.CreateClient(HttpClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+            using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
             return new AttemptResult(target.Url, (int)response.StatusCode, null, Elapsed());
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
@@ -186,6 +258,9 @@ public sealed partial class WebhookDispatcher(
             return new AttemptResult(target.Url, null, e.HttpRequestError.ToString(), Elapsed());
         }
     }
+
+    /// <summary>A business's endpoint with its secret and callback token decrypted, or why they could not be.</summary>
+    private sealed record ResolvedTarget(WebhookTarget Target, string? Secret, string? SecretError, string? CallbackToken, string? CallbackTokenError);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook dispatch loop failed; retrying")]
     private static partial void LogLoopFailed(ILogger logger, Exception exception);

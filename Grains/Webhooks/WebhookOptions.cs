@@ -30,7 +30,23 @@ public sealed class WebhookOptions
 
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>The most deliveries one claim takes (one claim and one commit of their outcomes per batch).</summary>
     public int BatchSize { get; set; } = 50;
+
+    /// <summary>
+    /// The ceiling on expiry notices (the Expired event's webhooks) each silo's dispatcher sends a
+    /// second, to all merchants together (<see cref="DeliveryPace"/>); 0: none. A mass expiry queues
+    /// a notice per session in the minute they fall due; sent at this pace they leave the node's
+    /// CPU, its connections and the database to the merchants' own requests (and do not flood a
+    /// merchant's endpoint). Every other webhook (a payment's, a refund's, a cancel's) is unpaced and
+    /// goes first (the lanes of <see cref="PostgresWebhookOutbox.ClaimDueAsync"/>), so no steady
+    /// stream of them can fall behind this ceiling. At the default, 100,000 notices take a silo
+    /// about 8 minutes 20 seconds.
+    /// </summary>
+    public int MaxExpiryNoticesPerSecond { get; set; } = 200;
+
+    /// <summary>Requests each silo's dispatcher has out at once.</summary>
+    public int MaxConcurrentDeliveries { get; set; } = 8;
 
     /// <summary>
     /// How far apart a bulk redelivery's deliveries become due: spread out, they interleave with
@@ -59,6 +75,13 @@ public sealed class WebhookOptionsValidator : IValidateOptions<WebhookOptions>
                 return ValidateOptionsResult.Fail(
                     $"{WebhookOptions.Section}:RetryDelays must be positive and never shorter than the one before ({WebhookOptions.Section}:RetryDelays:{i} is {delays[i]}).");
             }
+        }
+
+        if (options.BatchSize < 1 || options.MaxConcurrentDeliveries < 1 || options.MaxExpiryNoticesPerSecond < 0)
+        {
+            return ValidateOptionsResult.Fail(
+                $"{WebhookOptions.Section}:BatchSize and {WebhookOptions.Section}:MaxConcurrentDeliveries must be at least 1, "
+                + $"and {WebhookOptions.Section}:MaxExpiryNoticesPerSecond must not be negative (0: no ceiling).");
         }
 
         if (options.RedeliverySpacing < TimeSpan.Zero)

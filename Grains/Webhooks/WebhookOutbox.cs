@@ -10,11 +10,13 @@ namespace PaySessions.Grains.Webhooks;
 /// <paramref name="SignsBody"/>: it carries Payviox's <c>Signature</c> header;
 /// <paramref name="ScheduleFrom"/> and <paramref name="ScheduleAttempts"/>: when its retry schedule began and the attempts
 /// made before (the event and none, until a redelivery starts the schedule over); <paramref name="Redeliveries"/>: how many
-/// redeliveries it had when claimed (an outcome recorded after another one does not overwrite it).
+/// redeliveries it had when claimed (an outcome recorded after another one does not overwrite it);
+/// <paramref name="Type"/>: the webhook type (its lane, <see cref="PostgresWebhookOutbox.NoticeTypes"/>).
 /// </summary>
 public sealed record ClaimedWebhook(
     Guid EventId, string BusinessId, string Payload, int Attempts, DateTimeOffset CreatedAt, bool SendsCallbackToken = false,
-    string? Subscription = null, bool SignsBody = false, DateTimeOffset? ScheduleFrom = null, int ScheduleAttempts = 0, int Redeliveries = 0);
+    string? Subscription = null, bool SignsBody = false, DateTimeOffset? ScheduleFrom = null, int ScheduleAttempts = 0, int Redeliveries = 0,
+    string Type = "");
 
 /// <summary>What one attempt came to.</summary>
 public sealed record AttemptResult(string Url, int? StatusCode, string? Error, int DurationMs);
@@ -26,10 +28,11 @@ public sealed record WebhookOutcome(ClaimedWebhook Delivery, DateTimeOffset At, 
 public interface IWebhookOutbox
 {
     /// <summary>
-    /// Claims up to <paramref name="limit"/> due deliveries, leasing each until now + <paramref name="lease"/>:
-    /// another silo skips claimed rows, and a row whose dispatcher died is due again after the lease.
+    /// Claims up to <paramref name="limit"/> due deliveries, of which at most <paramref name="noticeLimit"/>
+    /// expiry notices, leasing each until now + <paramref name="lease"/>: another silo skips claimed
+    /// rows, and a row whose dispatcher died is due again after the lease.
     /// </summary>
-    Task<IReadOnlyList<ClaimedWebhook>> ClaimDueAsync(DateTimeOffset now, TimeSpan lease, int limit, CancellationToken cancellationToken);
+    Task<IReadOnlyList<ClaimedWebhook>> ClaimDueAsync(DateTimeOffset now, TimeSpan lease, int limit, int noticeLimit, CancellationToken cancellationToken);
 
     /// <summary>
     /// Records attempts and each delivery's new state (delivered, retry at a time, failed for good,
@@ -63,25 +66,65 @@ public sealed record RedeliveryRequest(Guid RequestId, DateTimeOffset At, string
 
 public sealed class PostgresWebhookOutbox(NpgsqlDataSource dataSource) : IWebhookOutbox
 {
-    public async Task<IReadOnlyList<ClaimedWebhook>> ClaimDueAsync(DateTimeOffset now, TimeSpan lease, int limit, CancellationToken cancellationToken)
+    /// <summary>
+    /// The webhook types of the Expired event (both dialects): the notice lane. A mass expiry
+    /// queues them by the hundred thousand; nothing a merchant waits on to ship an order is among
+    /// them. deploy/sql/0022_webhook_delivery_lanes.sql indexes each lane with exactly this list.
+    /// </summary>
+    public static readonly IReadOnlyList<string> NoticeTypes = [PayvioxWebhookEvents.Expired, XenditWebhookBody.Expired];
+
+    /// <summary>The share of a claim kept for the notice lane when it has due rows (one in five): the events lane never starves it.</summary>
+    public const int NoticeShareDivisor = 5;
+
+    private static readonly string NoticeList = string.Join(", ", NoticeTypes.Select(t => $"'{t}'"));
+
+    // Two lanes, each read through its own partial index: events (a completion, a refund...) first,
+    // then expiry notices, oldest due first within each; but the oldest $4 due notices go before the
+    // events, so that a steady stream of events cannot hold the notices back for ever. Rows read
+    // but not taken stay pending and unleased (their locks end with the statement).
+    private static readonly string ClaimSql = $"""
+        WITH events AS (
+            SELECT event_id, next_attempt_at FROM webhook_deliveries
+            WHERE status = 'pending' AND type NOT IN ({NoticeList}) AND next_attempt_at <= $1
+            ORDER BY next_attempt_at
+            LIMIT $3
+            FOR UPDATE SKIP LOCKED
+        ), notices AS (
+            SELECT event_id, next_attempt_at FROM webhook_deliveries
+            WHERE status = 'pending' AND type IN ({NoticeList}) AND next_attempt_at <= $1
+            ORDER BY next_attempt_at
+            LIMIT $5
+            FOR UPDATE SKIP LOCKED
+        ), ranked AS (
+            SELECT event_id, next_attempt_at, 1 AS rank FROM events
+            UNION ALL
+            SELECT event_id, next_attempt_at, CASE WHEN row_number() OVER (ORDER BY next_attempt_at) <= $4 THEN 0 ELSE 2 END FROM notices
+        ), due AS (
+            SELECT event_id FROM ranked ORDER BY rank, next_attempt_at LIMIT $3
+        )
+        UPDATE webhook_deliveries d
+        SET next_attempt_at = $2, leased_until = $2
+        FROM due
+        WHERE d.event_id = due.event_id
+        RETURNING d.event_id, d.business_id, d.payload::text, d.attempts, d.created_at, d.sends_callback_token, d.subscription, d.signs_body,
+                  coalesce(d.schedule_from, d.created_at), d.schedule_attempts, d.redeliveries, d.type
+        """;
+
+    /// <summary>The notices a claim of <paramref name="limit"/> keeps room for, when that many are due.</summary>
+    public static int NoticeReserve(int limit) => limit < 2 ? 0 : Math.Max(1, limit / NoticeShareDivisor);
+
+    /// <summary>Whether a webhook type is an expiry notice (the paced lane).</summary>
+    public static bool IsNotice(string type) => NoticeTypes.Contains(type);
+
+    public async Task<IReadOnlyList<ClaimedWebhook>> ClaimDueAsync(DateTimeOffset now, TimeSpan lease, int limit, int noticeLimit, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("""
-            UPDATE webhook_deliveries d
-            SET next_attempt_at = $2, leased_until = $2
-            FROM (
-                SELECT event_id FROM webhook_deliveries
-                WHERE status = 'pending' AND next_attempt_at <= $1
-                ORDER BY next_attempt_at
-                LIMIT $3
-                FOR UPDATE SKIP LOCKED
-            ) due
-            WHERE d.event_id = due.event_id
-            RETURNING d.event_id, d.business_id, d.payload::text, d.attempts, d.created_at, d.sends_callback_token, d.subscription, d.signs_body,
-                      coalesce(d.schedule_from, d.created_at), d.schedule_attempts, d.redeliveries
-            """);
+        noticeLimit = Math.Clamp(noticeLimit, 0, limit);
+        await using var command = dataSource.CreateCommand(ClaimSql);
         command.Parameters.Add(Time(now));
         command.Parameters.Add(Time(now + lease));
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = Math.Min(NoticeReserve(limit), noticeLimit) });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = noticeLimit });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var claimed = new List<ClaimedWebhook>();
         while (await reader.ReadAsync(cancellationToken))
@@ -89,10 +132,11 @@ public sealed class PostgresWebhookOutbox(NpgsqlDataSource dataSource) : IWebhoo
             claimed.Add(new ClaimedWebhook(
                 reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.GetInt32(3), reader.GetFieldValue<DateTimeOffset>(4), reader.GetBoolean(5),
                 reader.IsDBNull(6) ? null : reader.GetString(6), reader.GetBoolean(7),
-                reader.GetFieldValue<DateTimeOffset>(8), reader.GetInt32(9), reader.GetInt32(10)));
+                reader.GetFieldValue<DateTimeOffset>(8), reader.GetInt32(9), reader.GetInt32(10), reader.GetString(11)));
         }
 
-        return claimed;
+        // RETURNING keeps no order: events first, then notices, each oldest first.
+        return [.. claimed.OrderBy(c => IsNotice(c.Type) ? 1 : 0).ThenBy(c => c.CreatedAt)];
     }
 
     public async Task RecordAsync(IReadOnlyList<WebhookOutcome> outcomes, CancellationToken cancellationToken)

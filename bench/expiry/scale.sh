@@ -14,7 +14,7 @@
 # Environment: WEBHOOKS=0        no webhook URL for the business (rows are still queued, then skipped)
 #              LEAD=90           seconds from the start of the due load to the first due session
 #              BEFORE=20         seconds of the light load before the due minute (and DURING=60 in it)
-#              DELIVERY_WAIT=300 seconds to wait after the sweep for every webhook to be delivered
+#              DELIVERY_WAIT=900 seconds to wait after the sweep for every webhook to be delivered
 #              SERVICE_ENV="K=V ..." extra settings for the service (e.g. PaySessions__Sessions__ExpireInBulk=false
 #                                    to measure the grain-per-session path, PaySessions__EventStore__SweepChunkSize=64)
 # Everything listens on 127.0.0.1 only; everything started here is stopped on exit.
@@ -28,7 +28,7 @@ webhooks=${WEBHOOKS:-1}
 lead=${LEAD:-90}
 before=${BEFORE:-20}
 during=${DURING:-60}
-delivery_wait=${DELIVERY_WAIT:-300}
+delivery_wait=${DELIVERY_WAIT:-900}
 key="sk_test_devmerchant000000000000"
 counters=${DOTNET_COUNTERS:-$(command -v dotnet-counters || echo "$HOME/.dotnet/tools/dotnet-counters")}
 [ "$due" -le "$total" ] || { echo "due ($due) must not exceed the total ($total)" >&2; exit 2; }
@@ -101,9 +101,10 @@ app_pid=$(ps -o pid=,args= -s "$run_pid" | awk '/PaySessions\.Silo/ && !/dotnet 
 [ -n "$app_pid" ] || { echo "Cannot find the service's process under $run_pid" >&2; ps -o pid=,args= -s "$run_pid" >&2; exit 1; }
 say "Service ready (pid $app_pid)."
 
-# Memory, once a second: RSS from /proc, the GC heap from the runtime's own counters.
+# Memory and CPU, once a second: RSS from /proc, CPU (user + system clock ticks) from /proc/PID/stat,
+# the GC heap from the runtime's own counters.
 ( while kill -0 "$app_pid" 2>/dev/null; do
-    echo "$(date +%s) $(awk '/^VmRSS:/ { print $2 }' "/proc/$app_pid/status" 2>/dev/null)"
+    echo "$(date +%s) $(awk '/^VmRSS:/ { print $2 }' "/proc/$app_pid/status" 2>/dev/null) $(awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$app_pid/stat" 2>/dev/null)"
     sleep 1
   done ) >"$dir/rss.txt" 2>/dev/null &
 pids+=($!)
@@ -249,6 +250,16 @@ echo "sweep: first due $(date -u -d "@$t0" +%T), last due $(date -u -d "@$t_end"
 if [ "$webhooks" = 1 ]; then
   delivered_last=$(psql -At -c "SELECT coalesce(extract(epoch FROM max(delivered_at))::bigint, 0) FROM webhook_deliveries WHERE type = 'expired' AND status = 'delivered'")
   echo "webhooks received by the local endpoint: $(cat "$dir/received.json" 2>/dev/null || echo '{}'); last delivery $(date -u -d "@$delivered_last" +%T) UTC, $(( delivered_last - last ))s after the last Expired event"
+  read -r d_first d_count d_rate <<<"$(psql -At -F ' ' -c "SELECT extract(epoch FROM min(delivered_at))::bigint, count(*), round(count(*) / greatest(extract(epoch FROM max(delivered_at) - min(delivered_at)), 1))::int FROM webhook_deliveries WHERE type = 'expired' AND status = 'delivered'")"
+  echo "expired webhooks delivered: $d_count from $(date -u -d "@$d_first" +%T) to $(date -u -d "@$delivered_last" +%T) UTC ($(( delivered_last - d_first ))s, $d_rate/s), the last $(( delivered_last - t0 ))s after the first due session"
+  # The node's CPU while it only delivers (after the load and the sweep, until the last delivery).
+  tail_count=$(psql -At -c "SELECT count(*) FROM webhook_deliveries WHERE type = 'expired' AND status = 'delivered' AND delivered_at >= to_timestamp($t_after)")
+  if [ "$tail_count" -gt 1000 ]; then
+    hz=$(getconf CLK_TCK)
+    awk -v a="$t_after" -v b="$delivered_last" -v n="$tail_count" -v hz="$hz" '
+      $1 >= a && $3 != "" && c0 == "" { c0 = $3; t0 = $1 } $1 <= b && $3 != "" { c1 = $3; t1 = $1 }
+      END { if (t1 > t0) printf "node CPU while only delivering: %.1f s in %d s for %d deliveries (%.0f%% of a core, %.0f us of CPU each, idle work included)\n", (c1 - c0) / hz, t1 - t0, n * (t1 - t0) / (b - a), 100 * (c1 - c0) / hz / (t1 - t0), 1e6 * (c1 - c0) / hz / (n * (t1 - t0) / (b - a)) }' "$dir/rss.txt"
+  fi
 fi
 
 peak_rss=$(awk -v a="$t0" -v b="$t_done" '$1 >= a && $1 <= b && $2 > m { m = $2 } END { printf "%.0f", m / 1024 }' "$dir/rss.txt")

@@ -46,7 +46,8 @@ public sealed class WebhookReceiver : IAsyncDisposable
                 headers.TryGetValue("x-callback-token", out var token) ? token.ToString() : null,
                 headers["webhook-id"].ToString(),
                 headers.TryGetValue("Signature", out var bodySignature) ? bodySignature.ToString() : null,
-                new HeaderDictionary(headers.ToDictionary(h => h.Key, h => h.Value, StringComparer.OrdinalIgnoreCase))));
+                new HeaderDictionary(headers.ToDictionary(h => h.Key, h => h.Value, StringComparer.OrdinalIgnoreCase)),
+                DateTimeOffset.UtcNow));
             return failing ? Results.StatusCode(500) : Results.Ok();
         });
         await app.StartAsync();
@@ -80,9 +81,9 @@ public sealed class WebhookReceiver : IAsyncDisposable
     /// One request as received: <paramref name="Signature"/> is <c>PaySessions-Signature</c>,
     /// <paramref name="BodySignature"/> Payviox's <c>Signature</c>; <paramref name="CallbackToken"/>
     /// and <paramref name="BodySignature"/> are null when the header was absent; <paramref name="Headers"/>: every
-    /// header as received (what a Standard Webhooks library verifies).
+    /// header as received (what a Standard Webhooks library verifies); <paramref name="ReceivedAt"/>: the receiver's own clock.
     /// </summary>
     public sealed record Delivery(
         string Body, string Signature, int AnsweredWith, string? CallbackToken = null, string WebhookId = "", string? BodySignature = null,
-        IHeaderDictionary? Headers = null);
+        IHeaderDictionary? Headers = null, DateTimeOffset ReceivedAt = default);
 }
