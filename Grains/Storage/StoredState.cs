@@ -65,13 +65,18 @@ public sealed class StoredStateGuard : IIncomingGrainCallFilter
 {
     private static readonly ConcurrentDictionary<Type, bool> KeepsStoredState = new();
 
-    public async Task Invoke(IIncomingGrainCallContext context)
+    // Grains without stored state (the session grain, on every request) pass straight through,
+    // with no async wrapper of their own.
+    public Task Invoke(IIncomingGrainCallContext context) =>
+        context.Grain is { } grain && KeepsStoredState.GetOrAdd(grain.GetType(), TakesPersistentState) ? Guarded(context) : context.Invoke();
+
+    private static async Task Guarded(IIncomingGrainCallContext context)
     {
         try
         {
             await context.Invoke();
         }
-        catch (Exception) when (context.Grain is { } grain && KeepsStoredState.GetOrAdd(grain.GetType(), TakesPersistentState))
+        catch (Exception)
         {
             context.TargetContext.Deactivate(
                 new DeactivationReason(DeactivationReasonCode.ApplicationError, "A call failed; the state is read afresh from grain storage on the next call."),

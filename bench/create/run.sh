@@ -145,8 +145,14 @@ drive() {
 }
 
 echo "Warming up both (JIT, pools)..." >&2
-drive "$service_port" 16 3 -s "$here/create.lua" -- warm >/dev/null
-drive "$baseline_port" 16 3 -s "$here/create.lua" -- warm >/dev/null
+# Long enough for tiered compilation to settle on both sides (hot methods are recompiled in the
+# background after their first calls, with profile-guided optimisation) and for start-up's own
+# background work to end: with 3 s the service's first cell ran noticeably slower than the same
+# cell run again later.
+for side in "$service_port" "$baseline_port"; do
+  drive "$side" 16 8 -s "$here/create.lua" -- warm >/dev/null
+  drive "$side" 1 4 -s "$here/create.lua" -- warm1 >/dev/null
+done
 
 rows=()
 notes=()
