@@ -14,6 +14,25 @@ public static class AcknowledgedOutcomes
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
 
     /// <summary>
+    /// The checks both node-death tests run once the load has ended, in this order, each logged
+    /// as a step: the held sessions paid, every acknowledged outcome stored, streams whole, late
+    /// payments refunded and webhooks delivered (both settle before any read compares whole logs).
+    /// </summary>
+    public static async Task SettleAndHold(SiloCluster cluster, MixedLoad load, WebhookReceiver receiver, string businessId, Steps steps)
+    {
+        await load.PayHeldSessions();
+        steps.Step("PayHeldSessions");
+        await HoldInTheDatabase(cluster, load);
+        steps.Step("HoldInTheDatabase");
+        await EventStreamsAreWhole(cluster.Database);
+        steps.Step("EventStreamsAreWhole");
+        await LatePaymentsRefunded(cluster, load);
+        steps.Step("LatePaymentsRefunded");
+        await WebhooksDelivered(cluster, receiver, businessId);
+        steps.Step("WebhooksDelivered");
+    }
+
+    /// <summary>
     /// Every session the ledger holds is stored and ends as its acknowledged requests decided
     /// (others as the ones without an answer may have decided, or expired); every acknowledged
     /// payment is in its session's stream.

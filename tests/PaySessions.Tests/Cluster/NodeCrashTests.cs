@@ -37,16 +37,7 @@ public sealed class NodeCrashTests(ITestOutputHelper output)
 
         var restarted = await cluster.RestartAsync(0);
         steps.Step("restarted and ready");
-        await load.PayHeldSessions();
-        steps.Step("PayHeldSessions");
-        await AcknowledgedOutcomes.HoldInTheDatabase(cluster, load);
-        steps.Step("HoldInTheDatabase");
-        await AcknowledgedOutcomes.EventStreamsAreWhole(cluster.Database);
-        steps.Step("EventStreamsAreWhole");
-        await AcknowledgedOutcomes.LatePaymentsRefunded(cluster, load);
-        steps.Step("LatePaymentsRefunded");
-        await AcknowledgedOutcomes.WebhooksDelivered(cluster, receiver, business.BusinessId);
-        steps.Step("WebhooksDelivered");
+        await AcknowledgedOutcomes.SettleAndHold(cluster, load, receiver, business.BusinessId, steps);
         await AcknowledgedOutcomes.ReadBackIdentically(load, [restarted], cluster.Database);
         steps.Step("ReadBackIdentically");
         await AcknowledgedOutcomes.CheckPasses(cluster);

@@ -43,17 +43,7 @@ public sealed class NodeKillTests(ITestOutputHelper output)
             flowsAfter: 15,
             steps);
 
-        await load.PayHeldSessions();
-        steps.Step("PayHeldSessions");
-        await AcknowledgedOutcomes.HoldInTheDatabase(cluster, load);
-        steps.Step("HoldInTheDatabase");
-        await AcknowledgedOutcomes.EventStreamsAreWhole(cluster.Database);
-        steps.Step("EventStreamsAreWhole");
-        // Late refunds and webhooks settle before the reads, which compare whole event logs.
-        await AcknowledgedOutcomes.LatePaymentsRefunded(cluster, load);
-        steps.Step("LatePaymentsRefunded");
-        await AcknowledgedOutcomes.WebhooksDelivered(cluster, receiver, business.BusinessId);
-        steps.Step("WebhooksDelivered");
+        await AcknowledgedOutcomes.SettleAndHold(cluster, load, receiver, business.BusinessId, steps);
 
         // The node comes back on its ports and serves; then every session reads back the same
         // through each node, the survivors (where the dead node's sessions now live) and it.
