@@ -61,6 +61,12 @@ public sealed class ApiKeyAuthenticationHandler(
             return AuthenticateResult.Fail("Too many failed authentication attempts.");
         }
 
+        // A key its grain confirmed within the last second answers from memory (see ConfirmedKeyOwners).
+        if (key is not null && confirmedOwners.TryGetFresh(key.Hash, out var fresh) && Matches(fresh!, key))
+        {
+            return Success(fresh!, key);
+        }
+
         var result = await Resolve(key);
         if (result.Succeeded)
         {
@@ -99,10 +105,11 @@ public sealed class ApiKeyAuthenticationHandler(
         {
             // A key with a recent confirmation is asked once, briefly: if its grain does not answer
             // at once, the confirmation answers instead of the request waiting out a failover.
+            var askedAt = ConfirmedKeyOwners.Now();
             owner = confirmedOwners.TryGetRecent(key.Hash, out _)
                 ? await grains.Get<IApiKeyGrain>(key.Hash).Resolve().WaitAsync(ConfirmedKeyOwners.Patience, Context.RequestAborted)
                 : await TransientFailures.RetryAsync(() => grains.Get<IApiKeyGrain>(key.Hash).Resolve(), Context.RequestAborted);
-            confirmedOwners.Record(key.Hash, owner);
+            confirmedOwners.Record(key.Hash, owner, askedAt);
         }
         catch (Exception e) when (TransientFailures.IsTransient(e) && confirmedOwners.TryGetRecent(key.Hash, out var recent))
         {
@@ -110,11 +117,14 @@ public sealed class ApiKeyAuthenticationHandler(
             owner = recent;
         }
 
-        if (owner is null || owner.Kind != key.Kind || owner.Mode != key.Mode)
-        {
-            return AuthenticateResult.Fail("Unknown or revoked API key.");
-        }
+        return owner is not null && Matches(owner, key) ? Success(owner, key) : AuthenticateResult.Fail("Unknown or revoked API key.");
+    }
 
+    // The key's prefix must say what its grain holds (a pk_ presented as sk_ is not the same key).
+    private static bool Matches(ApiKeyOwner owner, PresentedKey key) => owner.Kind == key.Kind && owner.Mode == key.Mode;
+
+    private static AuthenticateResult Success(ApiKeyOwner owner, PresentedKey key)
+    {
         var identity = new ClaimsIdentity(
             [
                 new Claim(Merchant.BusinessClaim, owner.BusinessId),

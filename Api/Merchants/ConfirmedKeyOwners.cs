@@ -1,16 +1,24 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Caching.Memory;
 using PaySessions.Grains.Merchants;
 
 namespace PaySessions.Api.Merchants;
 
 /// <summary>
-/// What each key's grain last answered in this process, used only when that grain cannot be
-/// reached (its silo just died and the membership has not yet moved it to a survivor): then a
-/// key the grain confirmed within <see cref="Lifetime"/> still authenticates, so one node's death
-/// does not lock every merchant whose key grain lived there out of the whole cluster. The grain is
-/// asked first on every request, so a revoke takes effect at once whenever the grain answers; a
-/// revoke cannot happen while it does not (the revoke goes through the same grain). Bounded in
-/// entries and in time, and only keys that resolved are ever stored.
+/// What each key's grain last answered in this process, and when it was asked. Two uses:
+/// <list type="bullet">
+/// <item>A confirmation younger than <see cref="IApiKeyGrain.ConfirmationFreshness"/> answers
+/// on its own: a busy key costs its grain about one call a second on each node instead of one
+/// per request. Safe against revokes because the grain's revoke returns only once that long has
+/// passed since the key stopped resolving, and the age is counted from when this process
+/// <em>asked</em> (not when the answer came), so an answer given just before a revoke is stale
+/// by the time the revoke returns.</item>
+/// <item>An older one, up to <see cref="Lifetime"/>, is used only when the grain cannot be reached
+/// (its silo just died and the membership has not yet moved it to a survivor): one node's death
+/// does not lock every merchant whose key grain lived there out of the whole cluster. A revoke
+/// cannot happen while the grain does not answer (the revoke goes through the same grain).</item>
+/// </list>
+/// Bounded in entries and in time, and only keys that resolved are ever stored.
 /// </summary>
 public sealed class ConfirmedKeyOwners : IDisposable
 {
@@ -24,8 +32,11 @@ public sealed class ConfirmedKeyOwners : IDisposable
 
     private readonly MemoryCache _owners = new(new MemoryCacheOptions { SizeLimit = Capacity });
 
-    /// <summary>Records what the key's grain answered: an owner, or null (unknown or revoked: forgotten).</summary>
-    public void Record(string keyHash, ApiKeyOwner? owner)
+    /// <summary>A timestamp to take just before asking a key's grain, and to give to <see cref="Record"/> with its answer.</summary>
+    public static long Now() => Stopwatch.GetTimestamp();
+
+    /// <summary>Records what the key's grain answered to a question asked at <paramref name="askedAt"/>: an owner, or null (unknown or revoked: forgotten).</summary>
+    public void Record(string keyHash, ApiKeyOwner? owner, long askedAt)
     {
         if (owner is null)
         {
@@ -33,10 +44,27 @@ public sealed class ConfirmedKeyOwners : IDisposable
             return;
         }
 
-        _owners.Set(keyHash, owner, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = Lifetime });
+        _owners.Set(keyHash, new Confirmation(owner, askedAt), new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = Lifetime });
     }
 
-    public bool TryGetRecent(string keyHash, out ApiKeyOwner? owner) => _owners.TryGetValue(keyHash, out owner) && owner is not null;
+    /// <summary>The owner the key's grain answered less than <see cref="IApiKeyGrain.ConfirmationFreshness"/> ago: it may be used without asking.</summary>
+    public bool TryGetFresh(string keyHash, out ApiKeyOwner? owner)
+    {
+        owner = _owners.TryGetValue(keyHash, out Confirmation? confirmation)
+            && Stopwatch.GetElapsedTime(confirmation!.AskedAt) < IApiKeyGrain.ConfirmationFreshness
+                ? confirmation.Owner
+                : null;
+        return owner is not null;
+    }
+
+    /// <summary>The owner the key's grain answered within <see cref="Lifetime"/>: a stand-in only while the grain cannot be reached.</summary>
+    public bool TryGetRecent(string keyHash, out ApiKeyOwner? owner)
+    {
+        owner = _owners.TryGetValue(keyHash, out Confirmation? confirmation) ? confirmation!.Owner : null;
+        return owner is not null;
+    }
 
     public void Dispose() => _owners.Dispose();
+
+    private sealed record Confirmation(ApiKeyOwner Owner, long AskedAt);
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Security.Cryptography;
 using PaySessions.Grains.Storage;
 
@@ -48,14 +49,33 @@ public sealed class ApiKeyGrain(
 
     public async Task Revoke()
     {
-        if (!record.RecordExists || record.State.RevokedAt is not null)
+        if (!record.RecordExists)
         {
             return;
         }
 
-        record.State.RevokedAt = clock.GetUtcNow();
-        await record.WriteStateRetryingAsync();
+        if (record.State.RevokedAt is null)
+        {
+            record.State.RevokedAt = clock.GetUtcNow();
+            await record.WriteStateRetryingAsync();
+            _revokedAt = Stopwatch.GetTimestamp();
+        }
+
+        // From here Resolve answers null (it interleaves with this wait). A front door that asked
+        // before may reuse its answer for ConfirmationFreshness from the moment it asked; once
+        // that has passed (with a margin for timers that fire late), no node accepts the key. A
+        // second revoke during the wait waits for the rest of it too.
+        var remaining = IApiKeyGrain.ConfirmationFreshness + RevokeMargin - Stopwatch.GetElapsedTime(_revokedAt);
+        if (_revokedAt != 0 && remaining > TimeSpan.Zero)
+        {
+            await Task.Delay(remaining);
+        }
     }
+
+    private static readonly TimeSpan RevokeMargin = TimeSpan.FromMilliseconds(250);
+
+    // When this activation revoked the key (Stopwatch ticks; 0: not in this activation's life).
+    private long _revokedAt;
 
     // The grain id is the hash the caller computed from the presented key; the stored hash must
     // match it. Compared in constant time, as every comparison of key material is here.

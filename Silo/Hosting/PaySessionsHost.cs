@@ -23,11 +23,18 @@ public static class PaySessionsHost
         // Registered before Orleans so the schema exists before the silo reads its membership table.
         builder.Services.AddHostedService(provider => new SchemaMigration(connectionString, provider.GetRequiredService<ILogger<SchemaMigration>>()));
 
-        builder.UseOrleans(silo => silo
-            .UsePaySessionsClustering(connectionString, clusterSettings, builder.Environment.IsDevelopment())
-            .AddPaySessionsGrains(connectionString)
-            .AddActivityPropagation()
-            .AddDashboard());
+        builder.UseOrleans(silo =>
+        {
+            silo.UsePaySessionsClustering(connectionString, clusterSettings, builder.Environment.IsDevelopment())
+                .AddPaySessionsGrains(connectionString)
+                .AddDashboard();
+
+            // Grain calls carry the caller's trace only where spans are recorded (see Telemetry).
+            if (Telemetry.RecordsTraces(builder.Configuration))
+            {
+                silo.AddActivityPropagation();
+            }
+        });
         builder.AddPaySessionsTelemetry();
 
         // After Orleans, so the silo is active when these run.

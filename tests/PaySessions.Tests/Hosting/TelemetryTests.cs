@@ -17,7 +17,7 @@ public sealed class TelemetryTests
     {
         var spans = new LockedList<Activity>();
         var metrics = new LockedList<Metric>();
-        await using var host = await TestHost.StartAsync(configure: builder =>
+        await using var host = await TestHost.StartAsync(settings: new Dictionary<string, string?> { [PaySessions.Silo.Hosting.Telemetry.RecordTracesKey] = "true" }, configure: builder =>
         {
             builder.Services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddInMemoryExporter(spans));
             builder.Services.ConfigureOpenTelemetryMeterProvider(meters => meters.AddInMemoryExporter(metrics));
@@ -65,5 +65,17 @@ public sealed class TelemetryTests
         Assert.Contains(names, n => n.StartsWith("Microsoft.Orleans ", StringComparison.Ordinal));
         Assert.Contains(names, n => n.StartsWith("PaySessions.EventStore ", StringComparison.Ordinal));
         Assert.Contains(names, n => n.StartsWith("System.Runtime ", StringComparison.Ordinal) || n.Contains("process.runtime.dotnet", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task With_no_collector_named_no_span_is_recorded_and_the_meters_still_run()
+    {
+        await using var host = await TestHost.StartAsync();
+
+        Assert.Null(host.Services.GetService<TracerProvider>());
+        Assert.NotNull(host.Services.GetService<MeterProvider>());
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/session/none", UriKind.Relative));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", ApiFixture.DevSecretKey);
+        Assert.Equal(HttpStatusCode.NotFound, (await host.Http.SendAsync(request)).StatusCode);
     }
 }
