@@ -42,22 +42,29 @@ public static class RequestBody
             limit.MaxRequestBodySize = MaxBytes + 1L;
         }
 
-        var buffer = new ArrayBufferWriter<byte>(4096);
+        // Kestrel's pooled pipe holds the body until all of it is in (nothing is consumed before
+        // that); then exactly its bytes are copied out, one array of the body's size.
+        var reader = http.Request.BodyReader;
         try
         {
             while (true)
             {
-                var read = await http.Request.Body.ReadAsync(buffer.GetMemory(8192), http.RequestAborted);
-                if (read == 0)
+                var result = await reader.ReadAsync(http.RequestAborted);
+                var received = result.Buffer;
+                if (received.Length > MaxBytes)
                 {
-                    return buffer.WrittenMemory;
-                }
-
-                buffer.Advance(read);
-                if (buffer.WrittenCount > MaxBytes)
-                {
+                    reader.AdvanceTo(received.End);
                     return null;
                 }
+
+                if (result.IsCompleted)
+                {
+                    var bytes = received.ToArray();
+                    reader.AdvanceTo(received.End);
+                    return bytes;
+                }
+
+                reader.AdvanceTo(received.Start, received.End);
             }
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
