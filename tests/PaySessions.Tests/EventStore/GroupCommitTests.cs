@@ -45,10 +45,14 @@ public sealed class GroupCommitTests : IAsyncLifetime
 
         // Half of them move on, in one batch, while the other half stay as they were.
         var expired = streams.Take(60).Select(_ => new Expired { EventId = Guid.NewGuid(), OccurredAt = Now.AddHours(24) }).ToArray();
+        var splitBefore = _store.SplitBatches;
         var expiries = await InOneBatch(streams.Take(60).Select((s, i) =>
             (Func<Task<AppendResult>>)(() => _store.AppendAsync(s, 1, [expired[i]], Projection(s, created[i], "expired", 2)))));
         Assert.Equal(60, _store.LastBatchSize);
         Assert.All(expiries, r => Assert.Equal(AppendResult.Appended, r));
+
+        // Nothing refused: the batch went in one pass (one INSERT, one upsert), not append by append.
+        Assert.Equal(splitBefore, _store.SplitBatches);
 
         for (var i = 0; i < streams.Length; i++)
         {
@@ -117,9 +121,11 @@ public sealed class GroupCommitTests : IAsyncLifetime
         Add(contested, 0, loser, Projection(contested, winner, "canceled", 1), AppendResult.VersionConflict);
         AddFine();
 
+        var splitBefore = _store.SplitBatches;
         var results = await InOneBatch(appends.Select(a => (Func<Task<AppendResult>>)(() => _store.AppendAsync(a.Stream, a.Expected, [a.Event], a.Projection))));
 
         Assert.Equal(appends.Count, _store.LastBatchSize);
+        Assert.Equal(splitBefore + 1, _store.SplitBatches);
         Assert.Equal(appends.Select(a => a.Want), results);
         foreach (var (stream, _, e, _, want) in appends)
         {
