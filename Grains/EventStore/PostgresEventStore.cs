@@ -75,39 +75,19 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable, IDisposa
         ORDER BY version
         """;
 
+    // The events of one append, or of every append of a batch at once (see WriteAtOnceAsync).
     private const string InsertEventsSql = """
-        INSERT INTO session_events (stream_id, version, event_id, type, data, occurred_at)
-        SELECT $1, e.version, e.event_id, e.type, e.data::json, e.occurred_at
-        FROM unnest($2::int[], $3::uuid[], $4::text[], $5::text[], $6::timestamptz[])
-            AS e(version, event_id, type, data, occurred_at)
-        """;
-
-    // The projection only moves forward: a row already at a newer version is left alone.
-    private const string UpsertProjectionSql = """
-        INSERT INTO sessions (session_id, business_id, order_id, customer, status, amount, currency,
-                              created_at, expires_at, version, livemode, dialect, customer_id, manual_review, updated_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, now())
-        ON CONFLICT (session_id) DO UPDATE
-            SET status = excluded.status,
-                expires_at = excluded.expires_at,
-                version = excluded.version,
-                manual_review = excluded.manual_review,
-                updated_at = excluded.updated_at
-            WHERE sessions.version < excluded.version
-        """;
-
-    // The events of every append of a batch at once (see WriteAtOnceAsync).
-    private const string InsertBatchEventsSql = """
         INSERT INTO session_events (stream_id, version, event_id, type, data, occurred_at)
         SELECT e.stream_id, e.version, e.event_id, e.type, e.data::json, e.occurred_at
         FROM unnest($1::text[], $2::int[], $3::uuid[], $4::text[], $5::text[], $6::timestamptz[])
             AS e(stream_id, version, event_id, type, data, occurred_at)
         """;
 
-    // The projections of every append of a batch at once, by the same rule as UpsertProjectionSql.
-    // Two appends of one stream in one statement are an error ("cannot affect row a second time"):
-    // such a batch is written append by append instead.
-    private const string UpsertBatchProjectionsSql = """
+    // The projection of one append, or of every append of a batch at once. The projection only
+    // moves forward: a row already at a newer version is left alone. Two appends of one stream in
+    // one statement are an error ("cannot affect row a second time"): such a batch is written
+    // append by append instead.
+    private const string UpsertProjectionsSql = """
         INSERT INTO sessions (session_id, business_id, order_id, customer, status, amount, currency,
                               created_at, expires_at, version, livemode, dialect, customer_id, manual_review, updated_at)
         SELECT p.session_id, p.business_id, p.order_id, p.customer, p.status, p.amount, p.currency,
@@ -805,8 +785,8 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable, IDisposa
         await using var transaction = await connection.BeginTransactionAsync();
         await using (var command = new NpgsqlBatch(connection, transaction))
         {
-            command.BatchCommands.Add(InsertBatchEvents(batch));
-            command.BatchCommands.Add(UpsertBatchProjections(batch));
+            command.BatchCommands.Add(InsertEvents(batch));
+            command.BatchCommands.Add(UpsertProjections(batch));
             foreach (var append in batch)
             {
                 foreach (var statement in SideEffects(append))
@@ -835,7 +815,7 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable, IDisposa
         return true;
     }
 
-    private static NpgsqlBatchCommand InsertBatchEvents(List<PendingAppend> batch)
+    private static NpgsqlBatchCommand InsertEvents(IReadOnlyList<PendingAppend> batch)
     {
         var count = batch.Sum(a => a.Events.Count);
         var streams = new string[count];
@@ -859,7 +839,7 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable, IDisposa
             }
         }
 
-        var insert = new NpgsqlBatchCommand(InsertBatchEventsSql);
+        var insert = new NpgsqlBatchCommand(InsertEventsSql);
         insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = streams });
         insert.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = versions });
         insert.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = ids });
@@ -869,10 +849,10 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable, IDisposa
         return insert;
     }
 
-    private static NpgsqlBatchCommand UpsertBatchProjections(List<PendingAppend> batch)
+    private static NpgsqlBatchCommand UpsertProjections(IReadOnlyList<PendingAppend> batch)
     {
         var projections = batch.Select(a => a.Projection).ToArray();
-        var upsert = new NpgsqlBatchCommand(UpsertBatchProjectionsSql);
+        var upsert = new NpgsqlBatchCommand(UpsertProjectionsSql);
         var p = upsert.Parameters;
         p.Add(new NpgsqlParameter<string[]> { TypedValue = [.. projections.Select(x => x.SessionId)] });
         p.Add(new NpgsqlParameter<string[]> { TypedValue = [.. projections.Select(x => x.BusinessId)] });
@@ -953,48 +933,8 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable, IDisposa
 
     private static IEnumerable<NpgsqlBatchCommand> Statements(PendingAppend append)
     {
-        var (streamId, expectedVersion, events, projection) = (append.StreamId, append.ExpectedVersion, append.Events, append.Projection);
-        var count = events.Count;
-        var versions = new int[count];
-        var ids = new Guid[count];
-        var types = new string[count];
-        var data = new string[count];
-        var times = new DateTime[count];
-        for (var i = 0; i < count; i++)
-        {
-            versions[i] = checked(expectedVersion + i + 1);
-            ids[i] = events[i].EventId;
-            types[i] = EventTypes.NameOf(events[i]);
-            data[i] = EventTypes.Serialize(events[i]);
-            times[i] = events[i].OccurredAt.UtcDateTime;
-        }
-
-        var insert = new NpgsqlBatchCommand(InsertEventsSql);
-        insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = streamId });
-        insert.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = versions });
-        insert.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = ids });
-        insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = types });
-        insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = data });
-        insert.Parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = times, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
-        yield return insert;
-
-        var upsert = new NpgsqlBatchCommand(UpsertProjectionSql);
-        upsert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = projection.SessionId });
-        upsert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = projection.BusinessId });
-        upsert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = projection.OrderId });
-        upsert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = projection.Customer });
-        upsert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = projection.Status });
-        upsert.Parameters.Add(new NpgsqlParameter<long> { TypedValue = projection.Amount });
-        upsert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = projection.Currency });
-        upsert.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = projection.CreatedAt.UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz });
-        upsert.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = projection.ExpiresAt.UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz });
-        upsert.Parameters.Add(new NpgsqlParameter<int> { TypedValue = projection.Version });
-        upsert.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = projection.Livemode });
-        upsert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = DialectName(projection.Dialect) });
-        upsert.Parameters.Add(new NpgsqlParameter<string?> { TypedValue = projection.CustomerId, NpgsqlDbType = NpgsqlDbType.Text });
-        upsert.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = projection.ManualReview });
-        yield return upsert;
-
+        yield return InsertEvents([append]);
+        yield return UpsertProjections([append]);
         foreach (var statement in SideEffects(append))
         {
             yield return statement;
