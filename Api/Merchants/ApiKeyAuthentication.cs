@@ -62,12 +62,13 @@ public sealed class ApiKeyAuthenticationHandler(
         }
 
         // A key its grain confirmed within the last second answers from memory (see ConfirmedKeyOwners).
-        if (key is not null && confirmedOwners.TryGetFresh(key.Hash, out var fresh) && Matches(fresh!, key))
+        var confirmed = key is null ? null : confirmedOwners.Find(key.Hash);
+        if (confirmed is { IsFresh: true } && Matches(confirmed.Owner, key!))
         {
-            return Success(fresh!, key);
+            return Success(confirmed.Owner, key!);
         }
 
-        var result = await Resolve(key);
+        var result = await Resolve(key, confirmed);
         if (result.Succeeded)
         {
             validKeys.Add(key!.Hash);
@@ -93,7 +94,7 @@ public sealed class ApiKeyAuthenticationHandler(
         endpoint?.Metadata.GetOrderedMetadata<IAuthorizeData>() is { Count: > 0 } rules
         && rules.Any(rule => rule.Policy is null && rule.AuthenticationSchemes is null);
 
-    private async Task<AuthenticateResult> Resolve(PresentedKey? key)
+    private async Task<AuthenticateResult> Resolve(PresentedKey? key, ConfirmedKeyOwners.Confirmation? confirmed)
     {
         if (key is null)
         {
@@ -106,15 +107,15 @@ public sealed class ApiKeyAuthenticationHandler(
             // A key with a recent confirmation is asked once, briefly: if its grain does not answer
             // at once, the confirmation answers instead of the request waiting out a failover.
             var askedAt = ConfirmedKeyOwners.Now();
-            owner = confirmedOwners.TryGetRecent(key.Hash, out _)
+            owner = confirmed is not null
                 ? await grains.Get<IApiKeyGrain>(key.Hash).Resolve().WaitAsync(ConfirmedKeyOwners.Patience, Context.RequestAborted)
                 : await TransientFailures.RetryAsync(() => grains.Get<IApiKeyGrain>(key.Hash).Resolve(), Context.RequestAborted);
             confirmedOwners.Record(key.Hash, owner, askedAt);
         }
-        catch (Exception e) when (TransientFailures.IsTransient(e) && confirmedOwners.TryGetRecent(key.Hash, out var recent))
+        catch (Exception e) when (TransientFailures.IsTransient(e) && confirmedOwners.Find(key.Hash) is { } recent)
         {
             // The key's grain is unreachable for now (see ConfirmedKeyOwners): its last answer stands.
-            owner = recent;
+            owner = recent.Owner;
         }
 
         return owner is not null && Matches(owner, key) ? Success(owner, key) : AuthenticateResult.Fail("Unknown or revoked API key.");

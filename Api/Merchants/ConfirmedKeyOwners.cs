@@ -47,24 +47,15 @@ public sealed class ConfirmedKeyOwners : IDisposable
         _owners.Set(keyHash, new Confirmation(owner, askedAt), new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = Lifetime });
     }
 
-    /// <summary>The owner the key's grain answered less than <see cref="IApiKeyGrain.ConfirmationFreshness"/> ago: it may be used without asking.</summary>
-    public bool TryGetFresh(string keyHash, out ApiKeyOwner? owner)
-    {
-        owner = _owners.TryGetValue(keyHash, out Confirmation? confirmation)
-            && Stopwatch.GetElapsedTime(confirmation!.AskedAt) < IApiKeyGrain.ConfirmationFreshness
-                ? confirmation.Owner
-                : null;
-        return owner is not null;
-    }
-
-    /// <summary>The owner the key's grain answered within <see cref="Lifetime"/>: a stand-in only while the grain cannot be reached.</summary>
-    public bool TryGetRecent(string keyHash, out ApiKeyOwner? owner)
-    {
-        owner = _owners.TryGetValue(keyHash, out Confirmation? confirmation) ? confirmation!.Owner : null;
-        return owner is not null;
-    }
+    /// <summary>What the key's grain last answered within <see cref="Lifetime"/>, or null.</summary>
+    public Confirmation? Find(string keyHash) => _owners.TryGetValue(keyHash, out Confirmation? confirmation) ? confirmation : null;
 
     public void Dispose() => _owners.Dispose();
 
-    private sealed record Confirmation(ApiKeyOwner Owner, long AskedAt);
+    /// <summary>An owner the key's grain answered to a question asked at <paramref name="AskedAt"/> (<see cref="Now"/>).</summary>
+    public sealed record Confirmation(ApiKeyOwner Owner, long AskedAt)
+    {
+        /// <summary>Asked less than <see cref="IApiKeyGrain.ConfirmationFreshness"/> ago: it may be used without asking again.</summary>
+        public bool IsFresh => Stopwatch.GetElapsedTime(AskedAt) < IApiKeyGrain.ConfirmationFreshness;
+    }
 }

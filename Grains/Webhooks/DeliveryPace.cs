@@ -1,8 +1,8 @@
 namespace PaySessions.Grains.Webhooks;
 
 /// <summary>
-/// The ceiling on how many merchant webhooks one silo's dispatcher sends a second
-/// (<see cref="WebhookOptions.MaxExpiryNoticesPerSecond"/>): a token bucket that fills at that rate and
+/// The ceiling on how many expiry notices one silo's dispatcher sends a second
+/// (<see cref="WebhookOptions.MaxExpiryNoticesPerSecond"/>; other webhooks are not paced): a token bucket that fills at that rate and
 /// holds at most one claim's worth (the batch size, or the rate when that is smaller). The
 /// dispatcher claims only as many deliveries as it holds tokens for, and waits for a batch's worth
 /// rather than claiming a row or two at a time (each claim and each record is a commit). So in any
